@@ -1,0 +1,28 @@
+"""The Celery app. Beat schedules the nightly jobs; every task calls one service."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("stockwise")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "check-ledger-nightly": {
+        "task": "inventory.tasks.check_ledger_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
+
+
+@app.on_after_configure.connect
+def _make_filesystem_queue_dirs(sender, **kwargs):
+    """The filesystem broker needs its folders before the first message."""
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            os.makedirs(options[key], exist_ok=True)

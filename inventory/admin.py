@@ -1,0 +1,74 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import SKU, Category, StockBalance, StockMovement, Supplier, Warehouse
+
+admin.site.site_header = _("Stockwise administration")
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "timezone", "allow_negative_stock")
+    search_fields = ("code", "name")
+    filter_horizontal = ("members",)
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "lead_time_days", "logistics_days", "lead_time_std_days")
+    search_fields = ("name",)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "external_id", "turnover_min", "turnover_max")
+    search_fields = ("name",)
+
+
+@admin.register(SKU)
+class SKUAdmin(admin.ModelAdmin):
+    list_display = ("seller_sku", "name", "category", "supplier", "unit_cost", "active")
+    list_filter = ("active", "category", "supplier")
+    search_fields = ("seller_sku", "tiktok_sku_id", "barcode", "name")
+    list_select_related = ("category", "supplier")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The ledger is immutable: the admin may look, never change."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "occurred_at",
+        "warehouse",
+        "sku",
+        "kind",
+        "quantity",
+        "source",
+        "external_ref",
+        "user",
+    )
+    list_filter = ("kind", "warehouse", "source")
+    search_fields = ("sku__seller_sku", "external_ref")
+    list_select_related = ("warehouse", "sku", "user")
+    show_full_result_count = False
+
+
+@admin.register(StockBalance)
+class StockBalanceAdmin(ReadOnlyAdmin):
+    list_display = ("warehouse", "sku", "on_hand", "updated_at")
+    list_filter = ("warehouse",)
+    search_fields = ("sku__seller_sku",)
+    list_select_related = ("warehouse", "sku")
+    show_full_result_count = False

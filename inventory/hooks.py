@@ -1,0 +1,32 @@
+"""A small registry through which the workflow apps plug into inventory without inventory
+importing them (STYLE.md: apps depend on inventory, never the other way).
+
+- `after_movements_posted`: callables taking a list of movement ids, run after the posting
+  transaction commits (alerts re-check the touched SKUs there).
+- `nightly_steps`: (order, name, callable(as_of_date)) run in order by the nightly job.
+- `dashboard_tiles`: callables(request) -> dict for the landing page.
+"""
+
+from collections.abc import Callable
+
+after_movements_posted: list[Callable[[list[int]], None]] = []
+nightly_steps: list[tuple[int, str, Callable]] = []
+dashboard_tiles: list[Callable] = []
+
+
+def on_movements_posted(func):
+    """Decorator: register `func(movement_ids)` to run after a posting commits."""
+    if func not in after_movements_posted:
+        after_movements_posted.append(func)
+    return func
+
+
+def run_after_movements_posted(movement_ids: list[int]) -> None:
+    for func in after_movements_posted:
+        func(movement_ids)
+
+
+def register_nightly_step(order: int, name: str, func: Callable) -> None:
+    if all(existing != name for _, existing, _f in nightly_steps):
+        nightly_steps.append((order, name, func))
+        nightly_steps.sort(key=lambda step: step[0])

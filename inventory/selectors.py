@@ -1,0 +1,94 @@
+"""Reads. Every query a user can reach is scoped to the warehouses they belong to."""
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from inventory.models import SKU, StockBalance, StockMovement, Warehouse
+
+
+def warehouses_for(user) -> QuerySet[Warehouse]:
+    """The warehouses a user belongs to: the only ones they may see."""
+    if not user.is_authenticated:
+        return Warehouse.objects.none()
+    return Warehouse.objects.filter(members=user)
+
+
+def warehouse_for_user(user, code: str) -> Warehouse:
+    """A warehouse by code, or 404 when the user is not a member."""
+    return get_object_or_404(warehouses_for(user), code=code)
+
+
+def sku_list(user) -> QuerySet[SKU]:
+    """SKUs with their on-hand summed over the user's warehouses, one query whatever the page."""
+    on_hand = (
+        StockBalance.objects.filter(sku=OuterRef("pk"), warehouse__members=user)
+        .values("sku")
+        .annotate(total=Sum("on_hand"))
+        .values("total")
+    )
+    return SKU.objects.select_related("category", "supplier").annotate(
+        on_hand=Coalesce(Subquery(on_hand, output_field=IntegerField()), Value(0))
+    )
+
+
+def sku_balances(sku: SKU, user) -> QuerySet[StockBalance]:
+    """The SKU's balance in each of the user's warehouses."""
+    return (
+        StockBalance.objects.filter(sku=sku, warehouse__members=user)
+        .select_related("warehouse")
+        .order_by("warehouse__code")
+    )
+
+
+def movements_for(user) -> QuerySet[StockMovement]:
+    """The ledger rows of the user's warehouses, newest first."""
+    return StockMovement.objects.filter(warehouse__members=user).select_related(
+        "warehouse", "sku", "user"
+    )
+
+
+def movement_for_user(user, pk: int) -> StockMovement:
+    return get_object_or_404(movements_for(user), pk=pk)
+
+
+def on_hand(*, warehouse: Warehouse, sku: SKU) -> int:
+    """Current on-hand from the balance cache (0 when the SKU never moved there)."""
+    row = StockBalance.objects.filter(warehouse=warehouse, sku=sku).values("on_hand").first()
+    return row["on_hand"] if row else 0
+
+
+@dataclass(frozen=True)
+class LedgerMismatch:
+    warehouse_code: str
+    seller_sku: str
+    balance: int | None
+    ledger_sum: int | None
+
+
+_MISMATCH_SQL = """
+WITH ledger AS (
+    SELECT warehouse_id, sku_id, SUM(quantity) AS total
+    FROM inventory_stockmovement GROUP BY warehouse_id, sku_id
+)
+SELECT w.code, s.seller_sku, b.on_hand, l.total
+FROM inventory_stockbalance b
+FULL OUTER JOIN ledger l ON l.warehouse_id = b.warehouse_id AND l.sku_id = b.sku_id
+JOIN inventory_warehouse w ON w.id = COALESCE(b.warehouse_id, l.warehouse_id)
+JOIN inventory_sku s ON s.id = COALESCE(b.sku_id, l.sku_id)
+WHERE COALESCE(b.on_hand, 0) <> COALESCE(l.total, 0)
+ORDER BY w.code, s.seller_sku
+"""
+
+
+def ledger_mismatches() -> list[LedgerMismatch]:
+    """Every (warehouse, SKU) whose cached balance differs from the sum of its movements.
+
+    One set-based query (a GROUP BY over the ledger), so it runs nightly at 10M movements.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_MISMATCH_SQL)
+        return [LedgerMismatch(*row) for row in cursor.fetchall()]

@@ -1,0 +1,64 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import SKU, StockMovement
+
+
+class SKUTable(tables.Table):
+    seller_sku = tables.Column(linkify=True, verbose_name=_("Seller SKU"))
+    name = tables.Column(verbose_name=_("Name"))
+    category = tables.Column(accessor="category__name", verbose_name=_("Category"))
+    supplier = tables.Column(accessor="supplier__name", verbose_name=_("Supplier"))
+    unit_cost = tables.Column(verbose_name=_("Unit cost"))
+    unit_price = tables.Column(verbose_name=_("Unit price"))
+    on_hand = tables.Column(verbose_name=_("On hand"), attrs={"td": {"class": "text-end"}})
+    active = tables.BooleanColumn(verbose_name=_("Active"))
+
+    class Meta:
+        model = SKU
+        fields = (
+            "seller_sku",
+            "tiktok_sku_id",
+            "name",
+            "category",
+            "supplier",
+            "unit_cost",
+            "unit_price",
+            "on_hand",
+            "active",
+        )
+        order_by = "seller_sku"
+
+
+class MovementTable(tables.Table):
+    id = tables.Column(linkify=True, verbose_name="#")
+    occurred_at = tables.DateTimeColumn(verbose_name=_("Occurred at"), short=True)
+    warehouse = tables.Column(accessor="warehouse__code", verbose_name=_("Warehouse"))
+    sku = tables.Column(
+        accessor="sku__seller_sku",
+        verbose_name=_("SKU"),
+        linkify=lambda record: record.sku.get_absolute_url(),
+    )
+    kind = tables.Column(verbose_name=_("Kind"))
+    quantity = tables.Column(verbose_name=_("Quantity"), attrs={"td": {"class": "text-end"}})
+    unit_cost = tables.Column(verbose_name=_("Unit cost"))
+    source = tables.Column(verbose_name=_("Source"))
+    external_ref = tables.Column(verbose_name=_("External reference"))
+    user = tables.Column(accessor="user__username", verbose_name=_("User"))
+
+    class Meta:
+        model = StockMovement
+        fields = (
+            "id",
+            "occurred_at",
+            "warehouse",
+            "sku",
+            "kind",
+            "quantity",
+            "unit_cost",
+            "source",
+            "external_ref",
+            "user",
+            "note",
+        )
+        order_by = "-occurred_at"

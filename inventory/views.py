@@ -1,0 +1,159 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, ListView
+from django_filters.views import FilterView
+from django_tables2 import RequestConfig, SingleTableMixin
+
+from inventory import selectors, services
+from inventory.exports import SafeExportMixin
+from inventory.filters import MovementFilter, SKUFilter
+from inventory.forms import MovementPostForm
+from inventory.models import SKU
+from inventory.permissions import CapabilityRequiredMixin, capability_required
+from inventory.roles import Capability, can
+from inventory.tables import MovementTable, SKUTable
+
+
+def home(request):
+    """Landing page: the user's warehouses and their stock at a glance."""
+    warehouses = selectors.warehouses_for(request.user).annotate(
+        units=Sum("balances__on_hand"),
+        value=Sum(F("balances__on_hand") * F("balances__sku__unit_cost")),
+    )
+    return render(request, "inventory/home.html", {"warehouses": warehouses})
+
+
+class SKUListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
+    capability = Capability.VIEW_STOCK
+    table_class = SKUTable
+    filterset_class = SKUFilter
+    template_name = "inventory/sku_list.html"
+    paginate_by = 50
+    export_name = "skus"
+
+    def get_queryset(self):
+        return selectors.sku_list(self.request.user)
+
+
+class SKUDetailView(CapabilityRequiredMixin, DetailView):
+    capability = Capability.VIEW_STOCK
+    model = SKU
+    template_name = "inventory/sku_detail.html"
+    context_object_name = "sku"
+
+    def get_queryset(self):
+        return SKU.objects.select_related("category", "supplier")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        movements = MovementTable(
+            selectors.movements_for(user).filter(sku=self.object), exclude=("sku",)
+        )
+        RequestConfig(self.request, paginate={"per_page": 25}).configure(movements)
+        context["balances"] = selectors.sku_balances(self.object, user)
+        context["movements"] = movements
+        context["can_edit"] = can(user, Capability.EDIT_SKU)
+        return context
+
+
+class MovementListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
+    capability = Capability.VIEW_STOCK
+    table_class = MovementTable
+    filterset_class = MovementFilter
+    template_name = "inventory/movement_list.html"
+    paginate_by = 50
+    export_name = "movements"
+
+    def get_queryset(self):
+        return selectors.movements_for(self.request.user)
+
+
+@capability_required(Capability.VIEW_STOCK)
+def movement_detail(request, pk: int):
+    movement = selectors.movement_for_user(request.user, pk)
+    return render(request, "inventory/movement_detail.html", {"movement": movement})
+
+
+class WarehouseListView(CapabilityRequiredMixin, ListView):
+    capability = Capability.VIEW_STOCK
+    template_name = "inventory/warehouse_list.html"
+    context_object_name = "warehouses"
+
+    def get_queryset(self):
+        return selectors.warehouses_for(self.request.user).annotate(
+            units=Sum("balances__on_hand"),
+            value=Sum(F("balances__on_hand") * F("balances__sku__unit_cost")),
+        )
+
+
+@capability_required(Capability.VIEW_STOCK)
+def warehouse_detail(request, code: str):
+    warehouse = selectors.warehouse_for_user(request.user, code)
+    table = MovementTable(
+        selectors.movements_for(request.user).filter(warehouse=warehouse), exclude=("warehouse",)
+    )
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    return render(
+        request, "inventory/warehouse_detail.html", {"warehouse": warehouse, "movements": table}
+    )
+
+
+class MovementPostView(FormView):
+    """Receipt / adjustment / transfer. Refusals (e.g. not enough stock) show on the form."""
+
+    form_class = MovementPostForm
+    template_name = "inventory/movement_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not (
+            can(request.user, Capability.PURCHASE) or can(request.user, Capability.POST_MOVEMENTS)
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if sku := self.request.GET.get("sku"):
+            initial["sku"] = sku
+        return initial
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            if data["action"] == form.TRANSFER:
+                posted, _in = services.transfer_post(
+                    from_warehouse=data["warehouse"],
+                    to_warehouse=data["to_warehouse"],
+                    sku=data["sku"],
+                    quantity=data["quantity"],
+                    user=self.request.user,
+                    note=data["note"],
+                )
+            else:
+                posted = services.movement_post(
+                    warehouse=data["warehouse"],
+                    sku=data["sku"],
+                    kind=form.movement_kind(),
+                    quantity=data["quantity"],
+                    unit_cost=data["unit_cost"],
+                    user=self.request.user,
+                    note=data["note"],
+                )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Posted: %(movement)s.") % {"movement": posted.movement})
+        return redirect(data["sku"].get_absolute_url())
+
+
+def sku_by_code(request, seller_sku: str):
+    """Stable link by natural key (emails and exports use it)."""
+    return redirect(get_object_or_404(SKU, seller_sku=seller_sku))
