@@ -262,3 +262,100 @@ class StockBalance(models.Model):
 
     def __str__(self):
         return f"{self.sku_id}@{self.warehouse_id}: {self.on_hand}"
+
+
+class PurchaseOrderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    PARTLY_RECEIVED = "partly_received", _("Partly received")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_PO_STATUSES = (PurchaseOrderStatus.SENT, PurchaseOrderStatus.PARTLY_RECEIVED)
+
+
+class PurchaseOrder(models.Model):
+    """Goods ordered from a supplier for one warehouse; its open quantity is `on_order`."""
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    supplier = models.ForeignKey(
+        Supplier,
+        on_delete=models.PROTECT,
+        related_name="purchase_orders",
+        verbose_name=_("supplier"),
+    )
+    warehouse = models.ForeignKey(
+        Warehouse,
+        on_delete=models.PROTECT,
+        related_name="purchase_orders",
+        verbose_name=_("warehouse"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=PurchaseOrderStatus.choices,
+        default=PurchaseOrderStatus.DRAFT,
+    )
+    ordered_at = models.DateTimeField(_("ordered at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("purchase order")
+        verbose_name_plural = _("purchase orders")
+
+    def __str__(self):
+        return self.number
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(
+        PurchaseOrder,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=_("purchase order"),
+    )
+    sku = models.ForeignKey(
+        SKU, on_delete=models.PROTECT, related_name="purchase_order_lines", verbose_name=_("SKU")
+    )
+    quantity = models.PositiveIntegerField(_("quantity ordered"), validators=[MinValueValidator(1)])
+    received_quantity = models.PositiveIntegerField(_("quantity received"), default=0)
+    unit_cost = models.DecimalField(
+        _("unit cost"), max_digits=12, decimal_places=4, null=True, blank=True
+    )
+    expected_date = models.DateField(_("expected date"), null=True, blank=True)
+    # Set when the line is first received: actual lead time = received - ordered, in days.
+    first_received_at = models.DateTimeField(_("first received at"), null=True, blank=True)
+    actual_lead_time_days = models.PositiveIntegerField(
+        _("actual lead time (days)"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("purchase order line")
+        verbose_name_plural = _("purchase order lines")
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_order", "sku"], name="po_line_unique_sku"),
+            models.CheckConstraint(
+                condition=models.Q(received_quantity__lte=models.F("quantity")),
+                name="po_line_received_le_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["sku"], name="po_line_sku")]
+
+    def __str__(self):
+        return f"{self.purchase_order_id}:{self.sku_id} {self.received_quantity}/{self.quantity}"
+
+    @property
+    def open_quantity(self) -> int:
+        return self.quantity - self.received_quantity

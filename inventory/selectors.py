@@ -92,3 +92,23 @@ def ledger_mismatches() -> list[LedgerMismatch]:
     with connection.cursor() as cursor:
         cursor.execute(_MISMATCH_SQL)
         return [LedgerMismatch(*row) for row in cursor.fetchall()]
+
+
+def on_order_by_key(*, warehouse_ids=None, sku_ids=None) -> dict[tuple[int, int], int]:
+    """Open purchase-order quantity per (warehouse_id, sku_id): ordered minus received, on
+    orders that are sent or partly received (DOMAIN.md: on order)."""
+    from django.db.models import F
+
+    from inventory.models import OPEN_PO_STATUSES, PurchaseOrderLine
+
+    lines = PurchaseOrderLine.objects.filter(purchase_order__status__in=OPEN_PO_STATUSES)
+    if warehouse_ids is not None:
+        lines = lines.filter(purchase_order__warehouse_id__in=warehouse_ids)
+    if sku_ids is not None:
+        lines = lines.filter(sku_id__in=sku_ids)
+    rows = (
+        lines.values("purchase_order__warehouse_id", "sku_id")
+        .annotate(open=Sum(F("quantity") - F("received_quantity")))
+        .values_list("purchase_order__warehouse_id", "sku_id", "open")
+    )
+    return {(w, s): int(q) for w, s, q in rows if q}
