@@ -12,6 +12,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "recompute-nightly": {
+        "task": "inventory.tasks.nightly_recompute_task",
+        "schedule": crontab(hour=1, minute=15),
+    },
     "check-ledger-nightly": {
         "task": "inventory.tasks.check_ledger_task",
         "schedule": crontab(hour=2, minute=30),

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class InventoryConfig(AppConfig):
     name = "inventory"
     verbose_name = _("Inventory")
+
+    def ready(self):
+        from inventory import hooks
+        from inventory.facts import facts_ensure_rows
+
+        hooks.register_nightly_step(0, "facts rows", facts_ensure_rows)

@@ -359,3 +359,47 @@ class PurchaseOrderLine(models.Model):
     @property
     def open_quantity(self) -> int:
         return self.quantity - self.received_quantity
+
+
+class ABCClass(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+
+
+class SkuFacts(models.Model):
+    """Facts derived from the ledger per (warehouse, SKU) as of the last recompute.
+
+    One row per pair that has a balance. Each fact is written by its own set-based step of the
+    nightly job (demand, ABC, ageing), never by a Python loop over SKUs.
+    """
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="+")
+    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="facts")
+    as_of = models.DateField(_("as of"))
+    # Demand (DOMAIN.md "Demand"): over the available days of the window.
+    avg_daily_demand = models.FloatField(_("average daily demand"), default=0)
+    demand_std = models.FloatField(_("demand standard deviation"), default=0)
+    available_days = models.PositiveIntegerField(_("available days"), default=0)
+    units_sold_window = models.IntegerField(_("units sold in the window"), default=0)
+    max_daily_sales_recent = models.IntegerField(_("highest daily sales, last 7 days"), default=0)
+    # ABC class by COGS value over the window (DOMAIN.md "Counts").
+    cogs_window = models.DecimalField(
+        _("COGS over the window"), max_digits=16, decimal_places=4, default=Decimal("0")
+    )
+    abc_class = models.CharField(_("ABC class"), max_length=1, choices=ABCClass.choices, blank=True)
+    # Stock age (DOMAIN.md "Stock age and slow movers").
+    oldest_unit_age_days = models.IntegerField(_("oldest unit age (days)"), null=True, blank=True)
+    units_sold_slow_window = models.IntegerField(_("units sold, slow-mover window"), default=0)
+    slow_mover = models.BooleanField(_("slow mover"), default=False)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("SKU facts")
+        verbose_name_plural = _("SKU facts")
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "sku"], name="facts_unique_wh_sku"),
+        ]
+
+    def __str__(self):
+        return f"{self.sku_id}@{self.warehouse_id} as of {self.as_of}"

@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 
+from inventory.facts import recompute
 from inventory.selectors import ledger_mismatches
 
 logger = logging.getLogger(__name__)
@@ -20,3 +21,11 @@ def check_ledger_task() -> int:
             m.ledger_sum,
         )
     return len(mismatches)
+
+
+@shared_task
+def nightly_recompute_task(as_of: str | None = None) -> None:
+    """The same code path as `manage.py recompute`."""
+    from datetime import date
+
+    recompute(date.fromisoformat(as_of) if as_of else None)
