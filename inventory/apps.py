@@ -7,7 +7,11 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self):
-        from inventory import hooks
+        from inventory import dashboard, hooks
         from inventory.facts import facts_ensure_rows
+        from inventory.turnover_notices import turnover_band_check
 
         hooks.register_nightly_step(0, "facts rows", facts_ensure_rows)
+        hooks.register_nightly_step(40, "turnover band", turnover_band_check)
+        for tile in dashboard.INVENTORY_TILES:
+            hooks.register_dashboard_tile(tile)

@@ -29,3 +29,13 @@ def nightly_recompute_task(as_of: str | None = None) -> None:
     from datetime import date
 
     recompute(date.fromisoformat(as_of) if as_of else None)
+
+
+@shared_task
+def turnover_digest_task(as_of: str | None = None) -> int:
+    """Weekly: email each manager the turnover notices of their warehouses."""
+    from datetime import date
+
+    from inventory.turnover_notices import turnover_digest_send
+
+    return turnover_digest_send(date.fromisoformat(as_of) if as_of else None)

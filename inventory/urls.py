@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory import views
+from inventory import turnover_views, views
 
 app_name = "inventory"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("movements/<int:pk>/", views.movement_detail, name="movement_detail"),
     path("warehouses/", views.WarehouseListView.as_view(), name="warehouse_list"),
     path("warehouses/<slug:code>/", views.warehouse_detail, name="warehouse_detail"),
+    path("turnover/", turnover_views.TurnoverView.as_view(), name="turnover"),
+    path("turnover/trend/", turnover_views.turnover_trend_chart, name="turnover_trend_chart"),
 ]

@@ -180,6 +180,8 @@ STOCKWISE = {
     "SLOW_MOVER_MAX_SALES": env.int("SLOW_MOVER_MAX_SALES", default=0),
     "TURNOVER_MIN": env.float("TURNOVER_MIN", default=4),
     "TURNOVER_MAX": env.float("TURNOVER_MAX", default=12),
+    # Trailing window of the dashboard's turnover and of the nightly out-of-band notices.
+    "TURNOVER_TRAILING_DAYS": env.int("TURNOVER_TRAILING_DAYS", default=90),
     "CYCLE_DAYS": {"A": 7, "B": 30, "C": 90},
     "FULL_COUNT_DAYS": 90,
     # A movement may be dated at most this far in the future (clock skew between shops and us).
