@@ -9,7 +9,7 @@ together whatever the number of SKUs and warehouses.
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import Count, F, Q, Sum
@@ -123,14 +123,20 @@ def _can_see_stock(request) -> bool:
     return can(request.user, Capability.VIEW_STOCK) and bool(user_warehouses(request))
 
 
-def _money(value: Decimal) -> str:
-    return number_format(value.quantize(Decimal("0.01")), decimal_pos=2, force_grouping=True)
-
-
-def _ratio(value) -> str:
+def fmt_number(value, places: int = 2) -> str:
+    """A figure rounded half up (number_format alone truncates), "—" when undefined."""
     if value is None:
         return "—"
-    return number_format(value, decimal_pos=2, force_grouping=True)
+    rounded = Decimal(value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return number_format(rounded, decimal_pos=places, force_grouping=True)
+
+
+def _money(value: Decimal) -> str:
+    return fmt_number(value, 2)
+
+
+def _ratio(value, places: int = 2) -> str:
+    return fmt_number(value, places)
 
 
 def _turnover_url(days: int, group: str = "category") -> str:
@@ -176,8 +182,8 @@ def dio_tile(request) -> dict | None:
     current, previous = trailing_turnover(request)
     return {
         "title": _("Days of inventory (DIO)"),
-        "value": _ratio(current.dio),
-        "detail": _("Before: %(before)s days") % {"before": _ratio(previous.dio)},
+        "value": _ratio(current.dio, 1),
+        "detail": _("Before: %(before)s days") % {"before": _ratio(previous.dio, 1)},
         "url": _turnover_url(current.days, "sku"),
         "order": 30,
     }

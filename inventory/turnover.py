@@ -35,7 +35,7 @@ import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -150,9 +150,10 @@ def turnover_figures(
     """Turnover, annualised turnover, DIO and band of one row (module docstring: edge cases)."""
     if average_inventory_value <= 0:
         return Figures(None, None, None, None)
+    # Each figure straight from the inputs (not from a rounded turnover), rounded half up.
     turnover = cogs / average_inventory_value
-    annualised = turnover * DAYS_PER_YEAR / days
-    dio = Decimal(days) / turnover if turnover > 0 else None
+    annualised = cogs * DAYS_PER_YEAR / (average_inventory_value * days)
+    dio = days * average_inventory_value / cogs if cogs > 0 else None
     if annualised < band_min:
         band = Band.BELOW
     elif annualised > band_max:
@@ -160,9 +161,9 @@ def turnover_figures(
     else:
         band = Band.IN
     return Figures(
-        turnover.quantize(_RATIO),
-        annualised.quantize(_RATIO),
-        dio.quantize(_DAYS) if dio is not None else None,
+        turnover.quantize(_RATIO, ROUND_HALF_UP),
+        annualised.quantize(_RATIO, ROUND_HALF_UP),
+        dio.quantize(_DAYS, ROUND_HALF_UP) if dio is not None else None,
         band.value,
     )
 

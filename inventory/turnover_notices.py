@@ -43,11 +43,12 @@ def _trailing_period(as_of: date) -> Period:
     return Period.trailing(settings.STOCKWISE["TURNOVER_TRAILING_DAYS"], as_of)
 
 
-def _subject(row: TurnoverRow) -> tuple[int, int | None]:
-    """(warehouse id, category id or None) of a WAREHOUSE or WAREHOUSE_CATEGORY row."""
+def _subject(row: TurnoverRow) -> tuple[int, int | None] | None:
+    """(warehouse id, category id or None for the whole warehouse); None for the SKUs without
+    a category, which have no band of their own (the warehouse's notice covers them)."""
     if row.grouping == Grouping.WAREHOUSE:
         return row.key[0], None
-    return row.key[0], row.key[1] or None
+    return (row.key[0], row.key[1]) if row.key[1] else None
 
 
 @transaction.atomic
@@ -62,8 +63,9 @@ def turnover_band_check(as_of: date) -> NoticeCheck:
     flagged: dict[tuple[int, int | None], TurnoverRow] = {}
     for grouping in (Grouping.WAREHOUSE, Grouping.WAREHOUSE_CATEGORY):
         for row in turnover_rows(warehouses=warehouses, period=period, grouping=grouping):
-            if row.band in (TurnoverBand.BELOW, TurnoverBand.ABOVE):
-                flagged[_subject(row)] = row
+            subject = _subject(row)
+            if subject and row.band in (TurnoverBand.BELOW, TurnoverBand.ABOVE):
+                flagged[subject] = row
 
     open_notices = {
         (n.warehouse_id, n.category_id): n

@@ -13,13 +13,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
 
 from inventory import selectors
+from inventory.dashboard import fmt_number
 from inventory.exports import SafeExportMixin
 from inventory.permissions import CapabilityRequiredMixin, capability_required
 from inventory.roles import Capability
@@ -99,11 +99,11 @@ _CENT = Decimal("0.01")
 
 
 def _money(value) -> str:
-    return number_format(value.quantize(_CENT), decimal_pos=2, force_grouping=True)
+    return fmt_number(value, 2)
 
 
 def _fmt(value, places=2) -> str:
-    return "—" if value is None else number_format(value, decimal_pos=places, force_grouping=True)
+    return fmt_number(value, places)
 
 
 _BAND_CSS = {
@@ -174,6 +174,15 @@ class TurnoverTable(tables.Table):
 
     def value_stock_value_now(self, value):
         return value.quantize(_CENT)
+
+    def value_turnover(self, value):
+        return value
+
+    def value_annualised_turnover(self, value):
+        return value
+
+    def value_dio(self, value):
+        return value
 
     def value_band(self, value):
         return value or ""
@@ -251,7 +260,15 @@ class TurnoverView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, T
             period = form.cleaned_data["period_obj"]
             warehouses = self.get_warehouses()
             context["period"] = period
-            context["total"] = combine_rows(self.get_rows(), period)
+            context["total"] = total = combine_rows(self.get_rows(), period)
+            context["total_display"] = {
+                "cogs": fmt_number(total.cogs),
+                "average_inventory_value": fmt_number(total.average_inventory_value),
+                "turnover": fmt_number(total.turnover, 3),
+                "annualised_turnover": fmt_number(total.annualised_turnover),
+                "dio": fmt_number(total.dio, 1),
+                "band": f"{fmt_number(total.band_min)}–{fmt_number(total.band_max)}",
+            }
             context["trend"] = trend_chart_data(
                 turnover_trend(warehouses=warehouses, end=period.end)
             )
