@@ -100,15 +100,6 @@ def build(skus: int, days: int, end) -> None:
         cur.execute("ANALYZE inventory_sku")
 
 
-def timed(func, runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", action="store_true", help="replace the ledger first")
@@ -122,7 +113,13 @@ def main(argv=None) -> int:
     from django.utils import timezone
 
     from inventory.models import Warehouse
-    from inventory.turnover import Grouping, Period, turnover_rows, turnover_trend
+    from inventory.turnover import (
+        Grouping,
+        Period,
+        turnover_rows,
+        turnover_series,
+        turnover_trend,
+    )
 
     if connection.vendor != "postgresql":
         print("PostgreSQL only: set DATABASE_URL=postgres://…", file=sys.stderr)
@@ -149,20 +146,43 @@ def main(argv=None) -> int:
             )
             return len(cur.fetchall())
 
-    results = {}
-    results["plain scan"] = timed(plain_scan, args.runs)
-    for grouping in (Grouping.SKU, Grouping.CATEGORY, Grouping.BUSINESS):
-        results[f"turnover by {grouping.value}"] = timed(
-            lambda g=grouping: len(turnover_rows(warehouses=warehouses, period=period, grouping=g)),
-            args.runs,
-        )
-    results["12-month trend"] = timed(
-        lambda: len(turnover_trend(warehouses=warehouses, end=end)), args.runs
-    )
+    trailing = Period.trailing(90, end)
+    before = Period.trailing(90, trailing.start - timedelta(days=1))
+
+    def dashboard_figures():
+        # What the landing page computes for a user of every warehouse (inventory's tiles).
+        from django.db.models import F, Sum
+
+        from inventory.models import StockBalance
+
+        StockBalance.objects.aggregate(Sum("on_hand"), v=Sum(F("on_hand") * F("sku__unit_cost")))
+        turnover_series(warehouses=warehouses, periods=[before, trailing])
+        return 2
+
+    cases = {
+        "plain scan": plain_scan,
+        **{
+            f"turnover by {g.value}": (
+                lambda g=g: len(turnover_rows(warehouses=warehouses, period=period, grouping=g))
+            )
+            for g in (Grouping.SKU, Grouping.CATEGORY, Grouping.BUSINESS)
+        },
+        "12-month trend": lambda: len(turnover_trend(warehouses=warehouses, end=end)),
+        "dashboard figures": dashboard_figures,
+    }
+    # Interleaved rounds, so that a burst of load on the shared machine hits every case alike.
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    rows: dict[str, int] = {}
+    for _round in range(args.runs):
+        for name, func in cases.items():
+            started = time.perf_counter()
+            rows[name] = func()
+            times[name].append(time.perf_counter() - started)
+    results = {name: (statistics.median(t), rows[name]) for name, t in times.items()}
     base = results["plain scan"][0]
     print(f"{'what':<24} {'seconds':>8} {'× scan':>7} {'rows':>8}")
-    for name, (seconds, rows) in results.items():
-        print(f"{name:<24} {seconds:8.2f} {seconds / base:7.2f} {rows:8}")
+    for name, (seconds, n_rows) in results.items():
+        print(f"{name:<24} {seconds:8.2f} {seconds / base:7.2f} {n_rows:8}")
     return 0
 
 

@@ -58,6 +58,7 @@ __all__ = [
     "month_periods",
     "turnover_figures",
     "turnover_rows",
+    "turnover_series",
     "turnover_total",
     "turnover_trend",
     "worst_first",
@@ -205,7 +206,8 @@ class TurnoverRow:
         return ""
 
     def as_dict(self) -> dict:
-        return {f: getattr(self, f) for f in self.__dataclass_fields__} | {"url": self.url}
+        """The fields as a dict (tables, exports); the `url` property is left to the caller."""
+        return {f: getattr(self, f) for f in self.__dataclass_fields__}
 
 
 def _build_row(
@@ -320,14 +322,13 @@ def month_periods(end: date, months: int = 12) -> list[Period]:
     return periods[::-1]
 
 
-def turnover_trend(
-    *, warehouses: Iterable[Warehouse], end: date | None = None, months: int = 12
-) -> list[TurnoverRow]:
-    """Whole-business turnover per calendar month up to `end`: one statement for all months."""
+def turnover_series(*, warehouses: Iterable[Warehouse], periods: list[Period]) -> list[TurnoverRow]:
+    """Whole-business turnover for each of consecutive `periods`, in one statement (one read of
+    the ledger from the first period's start)."""
+    for before, after in zip(periods, periods[1:], strict=False):
+        if after.start != before.end + timedelta(days=1):
+            raise ValueError("periods must follow one another without gaps")
     warehouses = list(warehouses)
-    periods = month_periods(end or timezone.localdate(), months)
-    if not warehouses:
-        return [combine_rows([], p) for p in periods]
     per_bucket = turnover_sql.run_turnover_sql(
         warehouses, [(p.start, p.end) for p in periods], Grouping.BUSINESS
     )
@@ -335,6 +336,14 @@ def turnover_trend(
         _from_raw(raw_rows[0], period, Grouping.BUSINESS) if raw_rows else combine_rows([], period)
         for period, raw_rows in zip(periods, per_bucket, strict=True)
     ]
+
+
+def turnover_trend(
+    *, warehouses: Iterable[Warehouse], end: date | None = None, months: int = 12
+) -> list[TurnoverRow]:
+    """Whole-business turnover per calendar month up to `end` (one statement)."""
+    periods = month_periods(end or timezone.localdate(), months)
+    return turnover_series(warehouses=warehouses, periods=periods)
 
 
 _BAND_ORDER = {Band.BELOW: 0, Band.ABOVE: 1, Band.IN: 2, None: 3}

@@ -100,16 +100,18 @@ ORDER BY n.g1, n.g2, n.bucket
 _COGS_E4 = "-{m}.quantity * CAST(ROUND({m}.unit_cost * 10000) AS BIGINT)"
 
 # One bucket (a period): each movement is weighted by the days of the period left from its day
-# on (one time-zone conversion per row). The ledger is summed in integers per (warehouse, SKU):
-# integer sums are cheap aggregate states where numeric ones are not; costs and group keys are
-# applied to those sums, not to every movement.
+# on (one time-zone conversion per row). The ledger is summed in integers per SKU (per warehouse
+# and SKU only when the grouping needs the warehouse: the planner hashes 100k SKUs but sorts
+# 100k pairs to disk); integer sums are cheap aggregate states where numeric ones are not. Costs
+# and group keys are applied to those sums, not to every movement. The constant lower bound on
+# occurred_at (the earliest local midnight) lets the scan drop older rows before the join.
 _MOVED_ONE_BUCKET = """
     SELECT {g1} AS g1, {g2} AS g2, 1 AS bucket,
            SUM(x.qty * s.unit_cost) AS in_value,
            SUM(x.weighted * s.unit_cost) AS w_value,
            SUM(x.cogs_e4) AS cogs_e4
     FROM (
-        SELECT m.warehouse_id, m.sku_id,
+        SELECT {pair}m.sku_id,
                SUM(m.quantity) AS qty,
                SUM(CASE WHEN m.occurred_at < b.end_at
                         THEN CAST(m.quantity AS BIGINT) * ({n_days} - {day_index}) END) AS weighted,
@@ -117,7 +119,8 @@ _MOVED_ONE_BUCKET = """
                         THEN {cogs_e4} END) AS cogs_e4
         FROM inventory_stockmovement m
         JOIN bounds b ON b.warehouse_id = m.warehouse_id AND m.occurred_at >= b.start_at
-        GROUP BY m.warehouse_id, m.sku_id
+        WHERE m.occurred_at >= %s
+        GROUP BY {pair}m.sku_id
     ) x
     JOIN inventory_sku s ON s.id = x.sku_id
     {group_by}
@@ -137,6 +140,7 @@ _MOVED_BUCKETS = """
         FROM inventory_stockmovement x
         JOIN bounds b ON b.warehouse_id = x.warehouse_id AND x.occurred_at >= b.start_at
         JOIN inventory_sku s ON s.id = x.sku_id
+        WHERE x.occurred_at >= %s
         GROUP BY {group_by}idx
     ) y
     LEFT JOIN period_days d ON d.idx = y.idx
@@ -169,12 +173,15 @@ def run_turnover_sql(
     label, detail, category band min, category band max). The average inventory value of the
     bucket is opening_value + weighted_value / n_days.
     """
+    if not warehouses:
+        return [[] for _b in buckets]
     ops = connection.ops
     first_day, last_day = buckets[0][0], buckets[-1][1]
     n_buckets = len(buckets)
-    bound_params = []
+    bound_params, starts = [], []
     for wh in warehouses:
         start_at, end_at = period_bounds(first_day, last_day, wh.timezone)
+        starts.append(start_at)
         bound_params += [
             wh.pk,
             ops.adapt_datetimefield_value(start_at),
@@ -191,8 +198,11 @@ def run_turnover_sql(
     # A constant key is left out of GROUP BY (both databases read "GROUP BY 0" as a position).
     keys = [g for g in (g1, g2) if g != "0"]
     kinds = [MovementKind.SALE.value, MovementKind.RETURN.value]
+    earliest = ops.adapt_datetimefield_value(min(starts))
     if n_buckets == 1:
+        needs_warehouse = "x.warehouse_id" in g1 + g2
         moved = _MOVED_ONE_BUCKET.format(
+            pair="m.warehouse_id, " if needs_warehouse else "",
             g1=g1,
             g2=g2,
             n_days=int(lengths[0]),
@@ -201,7 +211,7 @@ def run_turnover_sql(
             cogs_e4=_COGS_E4.format(m="m"),
             group_by=f"GROUP BY {', '.join(keys)}" if keys else "",
         )
-        moved_params = [*day_index_params, *kinds]
+        moved_params = [*day_index_params, *kinds, earliest]
         period_days, day_params = "", []
     else:
         day_rows, day_params = [], []
@@ -221,7 +231,7 @@ def run_turnover_sql(
             group_by="".join(f"{k}, " for k in keys),
         )
         period_days = f"\nperiod_days(idx, bucket, remaining) AS (VALUES {', '.join(day_rows)}),"
-        moved_params = [*day_index_params, *kinds]
+        moved_params = [*day_index_params, *kinds, earliest]
     sql = _SQL.format(
         bounds=", ".join(["(%s, %s, %s, %s)"] * len(warehouses)),
         buckets=", ".join(["(%s, %s)"] * n_buckets),

@@ -16,6 +16,7 @@ from inventory.turnover import (
     combine_rows,
     month_periods,
     turnover_rows,
+    turnover_series,
     turnover_total,
     turnover_trend,
 )
@@ -373,3 +374,77 @@ def test_global_band_comes_from_settings(warehouse, settings):
     sell(warehouse, sku, 10, at(date(2025, 3, 10), 23))  # annualised 3.687
 
     assert only_row(warehouse).band == Band.ABOVE
+
+
+def test_consecutive_periods_only_for_a_series(warehouse):
+    with pytest.raises(ValueError, match="without gaps"):
+        turnover_series(
+            warehouses=[warehouse],
+            periods=[Period(date(2025, 1, 1), date(2025, 1, 5)), MARCH_1_10],
+        )
+
+
+def brute_force(movements, skus, warehouses, period):
+    """Average inventory value and COGS by walking every day of the period in Python."""
+    cogs, unit_days = Decimal(0), Decimal(0)
+    for wh in warehouses:
+        tz = ZoneInfo(wh.timezone)
+        for sku in skus:
+            mine = [m for m in movements if m.warehouse_id == wh.pk and m.sku_id == sku.pk]
+            for offset in range(period.days):
+                day = period.start + timedelta(days=offset)
+                closing = sum(
+                    m.quantity for m in mine if m.occurred_at.astimezone(tz).date() <= day
+                )
+                unit_days += closing * sku.unit_cost
+            for m in mine:
+                if (
+                    m.kind in ("SALE", "RETURN")
+                    and period.start <= m.occurred_at.astimezone(tz).date() <= period.end
+                ):
+                    cogs -= m.quantity * m.unit_cost
+    return cogs, unit_days / period.days
+
+
+def test_figures_match_a_day_by_day_walk_of_a_random_ledger():
+    import random
+
+    from inventory.models import StockMovement
+
+    rng = random.Random(7)
+    warehouses = [
+        WarehouseFactory(code="UTC1", timezone="UTC"),
+        WarehouseFactory(code="LA1", timezone="America/Los_Angeles"),
+        WarehouseFactory(code="BKK1", timezone="Asia/Bangkok"),
+    ]
+    skus = [SKUFactory(unit_cost=Decimal(c)) for c in ("1.25", "3.00", "7.10")]
+    start = datetime(2025, 2, 20, tzinfo=ZoneInfo("UTC"))
+    for wh in warehouses:
+        for sku in skus:
+            receive(wh, sku, 200, start)
+    for _i in range(90):
+        wh, sku = rng.choice(warehouses), rng.choice(skus)
+        when = start + timedelta(hours=rng.randint(1, 24 * 40))
+        kind = rng.choice(["SALE", "SALE", "RETURN", "RECEIPT"])
+        qty = rng.randint(1, 6)
+        post(wh, sku, kind, -qty if kind == "SALE" else qty, when, rng.choice([None, "2.20"]))
+    movements = list(StockMovement.objects.all())
+
+    for period in (
+        Period(date(2025, 3, 1), date(2025, 3, 1)),
+        Period(date(2025, 3, 5), date(2025, 3, 14)),  # across the US daylight-saving change
+        Period(date(2025, 2, 25), date(2025, 4, 2)),
+    ):
+        expected_cogs, expected_avg = brute_force(movements, skus, warehouses, period)
+        for grouping in ("sku", "category", "warehouse", "business"):
+            rows = turnover_rows(warehouses=warehouses, period=period, grouping=grouping)
+            total = combine_rows(rows, period)
+            assert total.cogs == expected_cogs, (period, grouping)
+            assert abs(total.average_inventory_value - expected_avg) < Decimal("1e-9")
+        [series] = turnover_series(warehouses=warehouses, periods=[period])
+        assert series.cogs == expected_cogs
+        assert abs(series.average_inventory_value - expected_avg) < Decimal("1e-9")
+        one_sku = turnover_rows(warehouses=warehouses[1:2], period=period)
+        sku_cogs, sku_avg = brute_force(movements, skus, warehouses[1:2], period)
+        assert sum(r.cogs for r in one_sku) == sku_cogs
+        assert abs(sum(r.average_inventory_value for r in one_sku) - sku_avg) < Decimal("1e-9")
