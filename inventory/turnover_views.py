@@ -200,7 +200,6 @@ def trend_chart_data(rows: list[TurnoverRow]) -> dict:
             float(r.annualised_turnover) if r.annualised_turnover is not None else None
             for r in rows
         ],
-        "dio": [float(r.dio) if r.dio is not None else None for r in rows],
         "band_min": float(low),
         "band_max": float(high),
         "label_turnover": str(_("Annualised turnover")),
@@ -231,9 +230,13 @@ class TurnoverView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, T
         return self._form
 
     def get_warehouses(self):
-        form = self.get_form()
-        chosen = form.cleaned_data.get("warehouse") if form.is_valid() else None
-        return [chosen] if chosen else list(selectors.warehouses_for(self.request.user))
+        if not hasattr(self, "_warehouses"):
+            form = self.get_form()
+            chosen = form.cleaned_data.get("warehouse") if form.is_valid() else None
+            self._warehouses = (
+                [chosen] if chosen else list(selectors.warehouses_for(self.request.user))
+            )
+        return self._warehouses
 
     def get_rows(self) -> list[TurnoverRow]:
         if not hasattr(self, "_rows"):
