@@ -147,6 +147,19 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# Shared between web and worker (import progress): Redis when there is one, else files in var/.
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -184,6 +197,12 @@ STOCKWISE = {
     "FULL_COUNT_DAYS": 90,
     # A movement may be dated at most this far in the future (clock skew between shops and us).
     "MAX_FUTURE_DAYS": 1,
+    # Imports (TikTok order exports, receipts, catalog): upload limit, XLSX zip-bomb limits
+    # (checked on the zip directory before any XML is parsed) and the posting chunk size.
+    "IMPORT_MAX_UPLOAD_MB": env.int("IMPORT_MAX_UPLOAD_MB", default=50),
+    "XLSX_MAX_UNCOMPRESSED_MB": env.int("XLSX_MAX_UNCOMPRESSED_MB", default=500),
+    "XLSX_MAX_COMPRESSION_RATIO": env.int("XLSX_MAX_COMPRESSION_RATIO", default=100),
+    "IMPORT_CHUNK_SIZE": env.int("IMPORT_CHUNK_SIZE", default=5000),
 }
 
 # The covering index INCLUDE columns exist on PostgreSQL only; SQLite (the demo default) simply
