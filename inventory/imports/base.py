@@ -200,3 +200,33 @@ def post_lines(
                 progress(min(1.0, (start + len(chunk)) / len(lines)))
         errors.refuse_if_any()
     return posted
+
+
+def match_columns(
+    cells, *, required: tuple[str, ...], optional: tuple[str, ...] = (), aliases=None
+) -> dict[str, int]:
+    """Column index of each known key in a header row, matched by name (case, spaces and `_`
+    ignored); ImportRefused naming row 1 when a required one is missing."""
+    aliases = aliases or {}
+    wanted = {}
+    for key in required + optional:
+        for name in (key, *aliases.get(key, ())):
+            wanted[normalise_header(name).replace("_", " ")] = key
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        key = wanted.get(normalise_header(cell).replace("_", " "))
+        if key and key not in found:
+            found[key] = index
+    missing = [key for key in required if key not in found]
+    if missing:
+        raise ImportRefused(
+            [RowError(1, _("Missing column “%(column)s”.") % {"column": key}) for key in missing]
+        )
+    return found
+
+
+def cell(cells, index: int | None):
+    """The cell at `index`, None past the end of a short row or for an absent column."""
+    if index is None or index >= len(cells):
+        return None
+    return cells[index]
