@@ -112,3 +112,15 @@ def on_order_by_key(*, warehouse_ids=None, sku_ids=None) -> dict[tuple[int, int]
         .values_list("purchase_order__warehouse_id", "sku_id", "open")
     )
     return {(w, s): int(q) for w, s, q in rows if q}
+
+
+def import_jobs_for(user) -> QuerySet:
+    """Import jobs of the user's warehouses, newest first."""
+    from inventory.models import ImportJob
+
+    return ImportJob.objects.filter(warehouse__members=user).select_related("warehouse", "user")
+
+
+def import_job_for_user(user, pk: int):
+    """One import job, or 404 when it belongs to a warehouse the user is not in."""
+    return get_object_or_404(import_jobs_for(user), pk=pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory import views
+from inventory import import_views, views
 
 app_name = "inventory"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("movements/<int:pk>/", views.movement_detail, name="movement_detail"),
     path("warehouses/", views.WarehouseListView.as_view(), name="warehouse_list"),
     path("warehouses/<slug:code>/", views.warehouse_detail, name="warehouse_detail"),
+    path("imports/", import_views.ImportUploadView.as_view(), name="import_list"),
+    path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/status/", import_views.import_status, name="import_status"),
 ]
