@@ -37,6 +37,7 @@ _RETRYABLE_SQLSTATES = {"40001", "40P01"}
 _MAX_ATTEMPTS = 4
 # Above this many keys, PostgreSQL lookups pass one array instead of an IN list.
 _SMALL_BATCH = 50
+_KIND_VALUES = frozenset(MovementKind.values)
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def _validate_lines(lines: list[MovementLine]) -> None:
 
 
 def _line_error(line: MovementLine, latest: datetime) -> str | None:
-    if line.kind not in MovementKind.values:
+    if line.kind not in _KIND_VALUES:
         return _("Unknown movement kind %(kind)s.") % {"kind": line.kind}
     if not isinstance(line.quantity, int) or isinstance(line.quantity, bool):
         return _("The quantity must be a whole number of units.")
@@ -233,7 +234,7 @@ def _post_locked(lines: list[MovementLine], source: str, user) -> list[PostedMov
         )
         for _index, line in plan.to_create
     ]
-    StockMovement.objects.bulk_create(new_rows, batch_size=5000)
+    _insert_movements(new_rows, now)
     changed = {}
     for _index, line in plan.to_create:
         balance = balances[(line.warehouse.pk, line.sku.pk)]
@@ -281,35 +282,93 @@ def _write_balances(changed: list[StockBalance], now: datetime) -> None:
 def _lock_balances(lines: list[MovementLine]) -> dict[tuple[int, int], StockBalance]:
     """Create missing balance rows, then lock all touched rows in (warehouse, SKU) order."""
     keys = sorted({(line.warehouse.pk, line.sku.pk) for line in lines})
+    if connection.vendor == "postgresql" and len(keys) > _SMALL_BATCH:
+        return _lock_balances_bulk(keys)
     StockBalance.objects.bulk_create(
         [StockBalance(warehouse_id=w, sku_id=s, on_hand=0) for w, s in keys],
         ignore_conflicts=True,
         batch_size=2000,
     )
     wanted = set(keys)
-    if connection.vendor == "postgresql" and len(keys) > _SMALL_BATCH:
-        # One array parameter per column instead of thousands of IN placeholders.
-        rows = StockBalance.objects.raw(
-            "SELECT b.* FROM inventory_stockbalance b "
-            "JOIN unnest(%s::bigint[], %s::bigint[]) AS k(w, s) "
-            "ON b.warehouse_id = k.w AND b.sku_id = k.s "
-            "ORDER BY b.warehouse_id, b.sku_id FOR UPDATE OF b",
-            [[w for w, _s in keys], [s for _w, s in keys]],
+    rows = (
+        StockBalance.objects.select_for_update()
+        .filter(
+            warehouse_id__in={w for w, _s in keys},
+            sku_id__in={s for _w, s in keys},
         )
-    else:
-        rows = (
-            StockBalance.objects.select_for_update()
-            .filter(
-                warehouse_id__in={w for w, _s in keys},
-                sku_id__in={s for _w, s in keys},
-            )
-            .order_by("warehouse_id", "sku_id")
-        )
+        .order_by("warehouse_id", "sku_id")
+    )
     return {
         (row.warehouse_id, row.sku_id): row
         for row in rows
         if (row.warehouse_id, row.sku_id) in wanted
     }
+
+
+def _lock_balances_bulk(keys: list[tuple[int, int]]) -> dict[tuple[int, int], StockBalance]:
+    """PostgreSQL, many keys: the same in two statements with one array per column."""
+    warehouse_ids, sku_ids = [w for w, _s in keys], [s for _w, s in keys]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO inventory_stockbalance (warehouse_id, sku_id, on_hand, updated_at) "
+            "SELECT k.w, k.s, 0, %s FROM unnest(%s::bigint[], %s::bigint[]) AS k(w, s) "
+            "ON CONFLICT (warehouse_id, sku_id) DO NOTHING",
+            [timezone.now(), warehouse_ids, sku_ids],
+        )
+        cursor.execute(
+            "SELECT b.id, b.warehouse_id, b.sku_id, b.on_hand, b.updated_at "
+            "FROM inventory_stockbalance b "
+            "JOIN unnest(%s::bigint[], %s::bigint[]) AS k(w, s) "
+            "ON b.warehouse_id = k.w AND b.sku_id = k.s "
+            "ORDER BY b.warehouse_id, b.sku_id FOR UPDATE OF b",
+            [warehouse_ids, sku_ids],
+        )
+        rows = cursor.fetchall()
+    from_db = StockBalance.from_db
+    names = ["id", "warehouse_id", "sku_id", "on_hand", "updated_at"]
+    return {(row[1], row[2]): from_db("default", names, row) for row in rows}
+
+
+def _insert_movements(rows: list[StockMovement], now: datetime) -> None:
+    """Insert the new ledger rows and set their ids.
+
+    On PostgreSQL a big batch goes as one INSERT … SELECT FROM unnest(arrays) RETURNING id,
+    built straight from the rows: Django's bulk_create prepares every value of every field
+    through the ORM, which costs more than the insert itself at thousands of rows.
+    """
+    if connection.vendor != "postgresql" or len(rows) <= _SMALL_BATCH:
+        StockMovement.objects.bulk_create(rows, batch_size=5000)
+        return
+    for row in rows:
+        row.created_at = now
+    columns = (
+        ("warehouse_id", "bigint"),
+        ("sku_id", "bigint"),
+        ("kind", "text"),
+        ("quantity", "integer"),
+        ("occurred_at", "timestamptz"),
+        ("unit_cost", "numeric"),
+        ("source", "text"),
+        ("external_ref", "text"),
+        ("user_id", "integer"),
+        ("note", "text"),
+        ("created_at", "timestamptz"),
+    )
+    names = ", ".join(name for name, _type in columns)
+    arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 10_000):
+            batch = rows[start : start + 10_000]
+            values = [[getattr(row, name) for row in batch] for name, _type in columns]
+            cursor.execute(
+                f"INSERT INTO inventory_stockmovement ({names}) "  # noqa: S608 - fixed names
+                f"SELECT * FROM unnest({arrays}) RETURNING id",
+                values,
+            )
+            for row, (pk,) in zip(batch, cursor.fetchall(), strict=True):
+                row.pk = row.id = pk
+                row._state.adding = False
+                row._state.db = "default"
 
 
 def _plan(lines: list[MovementLine], source: str) -> _Plan:
