@@ -19,7 +19,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inventory import hooks
+from inventory import bulk_sql, hooks
 from inventory.models import (
     INBOUND_KINDS,
     OUTBOUND_KINDS,
@@ -35,8 +35,6 @@ logger = logging.getLogger(__name__)
 # PostgreSQL: serialization_failure, deadlock_detected. Retried a few times, never shown to users.
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
 _MAX_ATTEMPTS = 4
-# Above this many keys, PostgreSQL lookups pass one array instead of an IN list.
-_SMALL_BATCH = 50
 _KIND_VALUES = frozenset(MovementKind.values)
 
 
@@ -234,14 +232,14 @@ def _post_locked(lines: list[MovementLine], source: str, user) -> list[PostedMov
         )
         for _index, line in plan.to_create
     ]
-    _insert_movements(new_rows, now)
+    bulk_sql.insert_movements(new_rows, now)
     changed = {}
     for _index, line in plan.to_create:
         balance = balances[(line.warehouse.pk, line.sku.pk)]
         balance.on_hand += line.quantity
         balance.updated_at = now
         changed[balance.pk] = balance
-    _write_balances(list(changed.values()), now)
+    bulk_sql.write_balances(list(changed.values()), now)
 
     created_ids = [row.pk for row in new_rows]
     if created_ids:
@@ -257,33 +255,11 @@ def _post_locked(lines: list[MovementLine], source: str, user) -> list[PostedMov
     return results  # type: ignore[return-value]
 
 
-def _write_balances(changed: list[StockBalance], now: datetime) -> None:
-    """Write the new on-hand of the locked balance rows in one statement.
-
-    (Django's bulk_update builds a CASE with one branch per row: seconds for a few thousand.)
-    """
-    if not changed:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "UPDATE inventory_stockbalance AS b SET on_hand = v.on_hand, updated_at = %s "
-                "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, on_hand) WHERE b.id = v.id",
-                [now, [b.pk for b in changed], [b.on_hand for b in changed]],
-            )
-        else:
-            stamp = connection.ops.adapt_datetimefield_value(now)
-            cursor.executemany(
-                "UPDATE inventory_stockbalance SET on_hand = %s, updated_at = %s WHERE id = %s",
-                [(b.on_hand, stamp, b.pk) for b in changed],
-            )
-
-
 def _lock_balances(lines: list[MovementLine]) -> dict[tuple[int, int], StockBalance]:
     """Create missing balance rows, then lock all touched rows in (warehouse, SKU) order."""
     keys = sorted({(line.warehouse.pk, line.sku.pk) for line in lines})
-    if connection.vendor == "postgresql" and len(keys) > _SMALL_BATCH:
-        return _lock_balances_bulk(keys)
+    if connection.vendor == "postgresql" and len(keys) > bulk_sql.SMALL_BATCH:
+        return bulk_sql.lock_balances_bulk(keys)
     StockBalance.objects.bulk_create(
         [StockBalance(warehouse_id=w, sku_id=s, on_hand=0) for w, s in keys],
         ignore_conflicts=True,
@@ -305,78 +281,12 @@ def _lock_balances(lines: list[MovementLine]) -> dict[tuple[int, int], StockBala
     }
 
 
-def _lock_balances_bulk(keys: list[tuple[int, int]]) -> dict[tuple[int, int], StockBalance]:
-    """PostgreSQL, many keys: the same in two statements with one array per column."""
-    warehouse_ids, sku_ids = [w for w, _s in keys], [s for _w, s in keys]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO inventory_stockbalance (warehouse_id, sku_id, on_hand, updated_at) "
-            "SELECT k.w, k.s, 0, %s FROM unnest(%s::bigint[], %s::bigint[]) AS k(w, s) "
-            "ON CONFLICT (warehouse_id, sku_id) DO NOTHING",
-            [timezone.now(), warehouse_ids, sku_ids],
-        )
-        cursor.execute(
-            "SELECT b.id, b.warehouse_id, b.sku_id, b.on_hand, b.updated_at "
-            "FROM inventory_stockbalance b "
-            "JOIN unnest(%s::bigint[], %s::bigint[]) AS k(w, s) "
-            "ON b.warehouse_id = k.w AND b.sku_id = k.s "
-            "ORDER BY b.warehouse_id, b.sku_id FOR UPDATE OF b",
-            [warehouse_ids, sku_ids],
-        )
-        rows = cursor.fetchall()
-    from_db = StockBalance.from_db
-    names = ["id", "warehouse_id", "sku_id", "on_hand", "updated_at"]
-    return {(row[1], row[2]): from_db("default", names, row) for row in rows}
-
-
-def _insert_movements(rows: list[StockMovement], now: datetime) -> None:
-    """Insert the new ledger rows and set their ids.
-
-    On PostgreSQL a big batch goes as one INSERT … SELECT FROM unnest(arrays) RETURNING id,
-    built straight from the rows: Django's bulk_create prepares every value of every field
-    through the ORM, which costs more than the insert itself at thousands of rows.
-    """
-    if connection.vendor != "postgresql" or len(rows) <= _SMALL_BATCH:
-        StockMovement.objects.bulk_create(rows, batch_size=5000)
-        return
-    for row in rows:
-        row.created_at = now
-    columns = (
-        ("warehouse_id", "bigint"),
-        ("sku_id", "bigint"),
-        ("kind", "text"),
-        ("quantity", "integer"),
-        ("occurred_at", "timestamptz"),
-        ("unit_cost", "numeric"),
-        ("source", "text"),
-        ("external_ref", "text"),
-        ("user_id", "integer"),
-        ("note", "text"),
-        ("created_at", "timestamptz"),
-    )
-    names = ", ".join(name for name, _type in columns)
-    arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 10_000):
-            batch = rows[start : start + 10_000]
-            values = [[getattr(row, name) for row in batch] for name, _type in columns]
-            cursor.execute(
-                f"INSERT INTO inventory_stockmovement ({names}) "  # noqa: S608 - fixed names
-                f"SELECT * FROM unnest({arrays}) RETURNING id",
-                values,
-            )
-            for row, (pk,) in zip(batch, cursor.fetchall(), strict=True):
-                row.pk = row.id = pk
-                row._state.adding = False
-                row._state.db = "default"
-
-
 def _plan(lines: list[MovementLine], source: str) -> _Plan:
     """Split lines into new ones and repeats of an external_ref already in the ledger."""
     plan = _Plan()
     refs = {line.external_ref for line in lines if line.external_ref}
     existing = {}
-    if refs and connection.vendor == "postgresql" and len(refs) > _SMALL_BATCH:
+    if refs and connection.vendor == "postgresql" and len(refs) > bulk_sql.SMALL_BATCH:
         rows = StockMovement.objects.raw(
             "SELECT * FROM inventory_stockmovement WHERE source = %s AND external_ref = ANY(%s)",
             [source, sorted(refs)],

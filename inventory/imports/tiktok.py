@@ -23,13 +23,12 @@ from django.utils.translation import gettext as _
 
 from inventory.imports.base import (
     ErrorList,
-    ImportRefused,
     Progress,
-    RowError,
+    cell,
     chunked,
     clean_text,
     in_batch_size,
-    normalise_header,
+    match_columns,
     parse_int,
     parse_local_time,
     post_lines,
@@ -122,24 +121,7 @@ class OrderLine:
 
 def header_columns(cells) -> dict[str, int]:
     """Column index of each needed column, matched by name (regional layouts differ)."""
-    wanted = {normalise_header(name): name for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
-    found: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        name = wanted.get(normalise_header(cell))
-        if name and name not in found:
-            found[name] = index
-    missing = [name for name in REQUIRED_COLUMNS if name not in found]
-    if missing:
-        raise ImportRefused(
-            [RowError(1, _("Missing column “%(column)s”.") % {"column": name}) for name in missing]
-        )
-    return found
-
-
-def _cell(cells, index: int | None):
-    if index is None or index >= len(cells):
-        return None
-    return cells[index]
+    return match_columns(cells, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
 
 
 def parse_row(number: int, cells, columns: dict[str, int], tz: ZoneInfo, epoch) -> OrderLine:
@@ -151,10 +133,10 @@ def parse_row(number: int, cells, columns: dict[str, int], tz: ZoneInfo, epoch) 
     problems = []
 
     def text(column: str) -> str:
-        return clean_text(_cell(cells, columns.get(column)))
+        return clean_text(cell(cells, columns.get(column)))
 
     def when(column: str) -> datetime | None:
-        raw = _cell(cells, columns.get(column))
+        raw = cell(cells, columns.get(column))
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return None
         try:
@@ -165,10 +147,10 @@ def parse_row(number: int, cells, columns: dict[str, int], tz: ZoneInfo, epoch) 
 
     quantity = returned = 0
     try:
-        quantity = parse_int(_cell(cells, columns[QUANTITY]), minimum=1, maximum=1_000_000)
+        quantity = parse_int(cell(cells, columns[QUANTITY]), minimum=1, maximum=1_000_000)
     except ValueError as exc:
         problems.append(f"{QUANTITY}: {exc}")
-    raw = _cell(cells, columns[RETURNED])
+    raw = cell(cells, columns[RETURNED])
     if raw not in (None, "", "0", 0):
         try:
             returned = 0 if clean_text(raw) == "" else parse_int(raw, minimum=0, maximum=1_000_000)
@@ -184,7 +166,7 @@ def parse_row(number: int, cells, columns: dict[str, int], tz: ZoneInfo, epoch) 
     order_id = text(ORDER_ID)
     if not order_id:
         problems.append(_("The Order ID is blank."))
-    sku_id = _sku_id_text(_cell(cells, columns[SKU_ID]), problems)
+    sku_id = _sku_id_text(cell(cells, columns[SKU_ID]), problems)
     cancelled = text(CANCELLED) != "" or text(ORDER_STATUS).casefold() in CANCELLED_STATUSES
     if problems:
         raise ValueError("; ".join(problems))
@@ -224,7 +206,7 @@ def read_order_lines(source, warehouse: Warehouse, summary: OrderImportSummary, 
                 continue
             if not any(clean_text(c) for c in cells):
                 continue
-            if number == 2 and not clean_text(_cell(cells, columns[ORDER_ID])).isdigit():
+            if number == 2 and not clean_text(cell(cells, columns[ORDER_ID])).isdigit():
                 continue  # the description row under the header ("Platform unique order ID.")
             summary.lines_read += 1
             try:
