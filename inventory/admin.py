@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import SKU, Category, StockBalance, StockMovement, Supplier, Warehouse
+from inventory.models import (
+    SKU,
+    Category,
+    ImportJob,
+    StockBalance,
+    StockMovement,
+    Supplier,
+    Warehouse,
+)
 
 admin.site.site_header = _("Stockwise administration")
 
@@ -72,3 +80,10 @@ class StockBalanceAdmin(ReadOnlyAdmin):
     search_fields = ("sku__seller_sku",)
     list_select_related = ("warehouse", "sku")
     show_full_result_count = False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = ("id", "kind", "warehouse", "original_name", "status", "user", "created_at")
+    list_filter = ("kind", "status", "warehouse")
+    list_select_related = ("warehouse", "user")

@@ -163,10 +163,10 @@ def parse_row(number: int, cells, columns: dict[str, int], tz: ZoneInfo, epoch) 
         )
     shipped_at = when(SHIPPED)
     returned_at = (when(DELIVERED) or shipped_at) if returned else None
-    order_id = text(ORDER_ID)
+    order_id = _id_text(cell(cells, columns[ORDER_ID]), ORDER_ID, problems)
     if not order_id:
         problems.append(_("The Order ID is blank."))
-    sku_id = _sku_id_text(cell(cells, columns[SKU_ID]), problems)
+    sku_id = _id_text(cell(cells, columns[SKU_ID]), SKU_ID, problems)
     cancelled = text(CANCELLED) != "" or text(ORDER_STATUS).casefold() in CANCELLED_STATUSES
     if problems:
         raise ValueError("; ".join(problems))
@@ -183,13 +183,14 @@ def parse_row(number: int, cells, columns: dict[str, int], tz: ZoneInfo, epoch) 
     )
 
 
-def _sku_id_text(raw, problems: list) -> str:
-    """SKU IDs have 19 digits: a spreadsheet that stored one as a float has lost digits."""
+def _id_text(raw, column: str, problems: list) -> str:
+    """IDs have 18–19 digits: a spreadsheet that stored one as a float has lost digits."""
     if isinstance(raw, float) and abs(raw) >= 2**53:
         problems.append(
-            _("The SKU ID was stored as a number and lost its last digits; export it as text.")
+            _("%(column)s was stored as a number and lost its last digits; export it as text.")
+            % {"column": column}
         )
-        return ""
+        return "?"
     return clean_text(raw)
 
 
@@ -209,6 +210,8 @@ def read_order_lines(source, warehouse: Warehouse, summary: OrderImportSummary, 
             if number == 2 and not clean_text(cell(cells, columns[ORDER_ID])).isdigit():
                 continue  # the description row under the header ("Platform unique order ID.")
             summary.lines_read += 1
+            if progress and summary.lines_read % 5000 == 0:
+                progress(table.fraction())
             try:
                 line = parse_row(number, cells, columns, tz, table.excel_epoch)
             except ValueError as exc:
@@ -221,8 +224,6 @@ def read_order_lines(source, warehouse: Warehouse, summary: OrderImportSummary, 
                     summary.skipped_unshipped += 1
                 continue
             lines.append(line)
-            if progress and number % 5000 == 0:
-                progress(table.fraction())
         if columns is None:
             errors.add(1, _("The file is empty: no header row."))
     return lines, errors

@@ -273,3 +273,22 @@ def test_command_exits_non_zero_with_the_row_errors(la, catalog, tmp_path):
     assert exc.value.returncode == 1
     assert "Row 3: Not enough stock of TEE-RED-M in A: 0 on hand, 2 needed." in err.getvalue()
     assert not StockMovement.objects.exists()
+
+
+def test_an_order_id_stored_as_a_float_is_refused(la, stocked):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(US_HEADER)
+    row = [None] * len(US_HEADER)
+    row[US_HEADER.index("Order ID")] = 5.764614130387858e17
+    row[US_HEADER.index("SKU ID")] = "1729382256910270001"
+    row[US_HEADER.index("Quantity")] = 1
+    row[US_HEADER.index("Shipped Time")] = "12/15/2025 9:30:33 AM"
+    sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert refusal(buffer, la) == [
+        "Row 2: Order ID was stored as a number and lost its last digits; export it as text."
+    ]
