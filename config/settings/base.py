@@ -182,6 +182,16 @@ STOCKWISE = {
     "TURNOVER_MAX": env.float("TURNOVER_MAX", default=12),
     "CYCLE_DAYS": {"A": 7, "B": 30, "C": 90},
     "FULL_COUNT_DAYS": 90,
+    # Counts (DOMAIN.md "Counts"): tolerance of a first count by class, in % of the expected
+    # quantity with a floor in units; no class yet counts as C.
+    "COUNT_TOLERANCE_PCT": {"A": 0, "B": 2, "C": 5},
+    "COUNT_TOLERANCE_MIN_UNITS": {"A": 0, "B": 1, "C": 1},
+    # A count is suggested when a day's sales exceed this many times d-bar (after a promotion).
+    "COUNT_SPIKE_FACTOR": 3,
+    # Daily cycle-count capacity = lines per counter per day x counters; counters default to the
+    # warehouse's staff members (at least 1) unless set here.
+    "COUNT_LINES_PER_COUNTER_PER_DAY": env.int("COUNT_LINES_PER_COUNTER_PER_DAY", default=60),
+    "COUNT_COUNTERS_PER_WAREHOUSE": env.int("COUNT_COUNTERS_PER_WAREHOUSE", default=None),
     # A movement may be dated at most this far in the future (clock skew between shops and us).
     "MAX_FUTURE_DAYS": 1,
 }
