@@ -49,6 +49,7 @@ def sessions_for(user) -> QuerySet[CountSession]:
             within_count=Count("lines", filter=Q(lines__first_within_tolerance=True)),
             judged_count=Count("lines", filter=Q(lines__first_within_tolerance__isnull=False)),
         )
+        .order_by("-created_at", "-id")
     )
 
 
