@@ -19,7 +19,7 @@ class CountSessionTable(tables.Table):
     ira = tables.Column(
         verbose_name=_("IRA"),
         accessor="within_count",
-        order_by=("within_count",),
+        orderable=False,
         attrs={"td": {"class": "num"}},
     )
     created_at = tables.DateTimeColumn(verbose_name=_("Created"), short=True)

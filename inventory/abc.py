@@ -2,8 +2,8 @@
 
 One nightly step, two set-based statements: the classification is read into a temporary table
 (window functions, portable to SQLite >= 3.33 and PostgreSQL), then written into SkuFacts with
-one UPDATE ... FROM. No Python loop over SKUs; the only loop is over warehouses, to turn each
-one's local calendar days into instants.
+one UPDATE ... FROM of the rows that changed. No Python loop over SKUs; the only loop is over
+warehouses, to turn each one's local calendar days into instants.
 
 Money is ranked in ten-thousandths of the currency (unit_cost has 4 decimals) as whole numbers,
 so the 80 % / 95 % boundaries are compared exactly on SQLite too, whose decimals are floats.
@@ -57,11 +57,14 @@ SELECT id, value,
 FROM ranked
 """
 
+# Only rows whose value or class changed are written: a nightly rerun touches few rows.
 _WRITE_SQL = """
 UPDATE inventory_skufacts
 SET cogs_window = abc_result.value / {scale}.0, abc_class = abc_result.abc_class
 FROM abc_result
 WHERE inventory_skufacts.id = abc_result.id
+  AND (inventory_skufacts.abc_class <> abc_result.abc_class
+       OR inventory_skufacts.cogs_window <> abc_result.value / {scale}.0)
 """
 
 
@@ -102,5 +105,7 @@ def abc_classify(as_of: date) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS abc_result")
         cursor.execute(classify, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE abc_result")
         cursor.execute(_WRITE_SQL.format(scale=_SCALE))
         cursor.execute("DROP TABLE abc_result")

@@ -29,6 +29,15 @@ from counting.tolerance import effective_class
 from inventory.models import SKU, SkuFacts, StockBalance
 
 MAX_ENTRY_QUANTITY = 1_000_000
+# Ids per IN (...) list: SQLite allows 32,766 parameters per statement.
+CHUNK = 5000
+
+
+def chunks(items, size: int = CHUNK):
+    """Split a collection into lists of at most `size` (for IN lists of full counts)."""
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 @dataclass(frozen=True)
@@ -117,10 +126,10 @@ def check_takes_entries(session: CountSession) -> None:
 
 def class_snapshot(warehouse_id: int, sku_ids) -> dict[int, str]:
     """Effective ABC class per SKU in a warehouse now (no class yet counts as C)."""
-    rows = SkuFacts.objects.filter(warehouse_id=warehouse_id, sku_id__in=sku_ids).values_list(
-        "sku_id", "abc_class"
-    )
-    known = dict(rows)
+    known = {}
+    for part in chunks(sku_ids):
+        rows = SkuFacts.objects.filter(warehouse_id=warehouse_id, sku_id__in=part)
+        known.update(rows.values_list("sku_id", "abc_class"))
     return {sku_id: effective_class(known.get(sku_id)) for sku_id in sku_ids}
 
 
@@ -179,12 +188,10 @@ def entries_write(
         session.status = SessionStatus.COUNTING
         session.started_at = timezone.now()
         session.save(update_fields=["status", "started_at"])
-    sku_ids = {item.line.sku_id for item in items}
-    on_hand = dict(
-        StockBalance.objects.filter(
-            warehouse_id=session.warehouse_id, sku_id__in=sku_ids
-        ).values_list("sku_id", "on_hand")
-    )
+    on_hand = {}
+    for part in chunks({item.line.sku_id for item in items}):
+        balances = StockBalance.objects.filter(warehouse_id=session.warehouse_id, sku_id__in=part)
+        on_hand.update(balances.values_list("sku_id", "on_hand"))
     entries = [
         CountEntry(
             line=item.line,
@@ -203,8 +210,12 @@ def entries_write(
 
 
 def lines_refresh(line_ids) -> None:
-    """Recompute the cached counts of lines from their active entries (three queries in all)."""
-    line_ids = list(line_ids)
+    """Recompute the cached counts of lines from their active entries (three queries a chunk)."""
+    for part in chunks(line_ids):
+        _lines_refresh(part)
+
+
+def _lines_refresh(line_ids: list[int]) -> None:
     totals = (
         CountEntry.objects.filter(line_id__in=line_ids, undone_at__isnull=True)
         .values("line_id", "phase")

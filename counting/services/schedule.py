@@ -146,7 +146,9 @@ def cycle_count_candidates(
 def cycle_count_propose(*, warehouse: Warehouse, today: date | None = None) -> CountSession | None:
     """Create today's cycle count of a warehouse (a draft), once per local day.
 
-    Returns the session, the one already proposed today, or None when nothing is due.
+    Earlier proposals that were never started are closed first and their SKUs proposed again
+    (in due order), so unstarted drafts do not pile up. Returns the session, the one already
+    proposed today, or None when nothing is due.
     """
     today = today or local_today(warehouse)
     existing = CountSession.objects.filter(
@@ -154,11 +156,12 @@ def cycle_count_propose(*, warehouse: Warehouse, today: date | None = None) -> C
     ).first()
     if existing:
         return existing
-    reasons = {row.sku_id: row.reason for row in cycle_count_candidates(warehouse, today)}
-    if not reasons:
-        return None
     try:
         with transaction.atomic():
+            _retire_unstarted_proposals(warehouse, today)
+            reasons = {row.sku_id: row.reason for row in cycle_count_candidates(warehouse, today)}
+            if not reasons:
+                return None
             return session_with_lines(
                 warehouse=warehouse,
                 kind=CountKind.CYCLE,
@@ -172,6 +175,20 @@ def cycle_count_propose(*, warehouse: Warehouse, today: date | None = None) -> C
         return CountSession.objects.get(
             warehouse=warehouse, kind=CountKind.CYCLE, scheduled_for=today
         )
+
+
+def _retire_unstarted_proposals(warehouse: Warehouse, today: date) -> int:
+    """Close earlier days' proposals nobody started, so their SKUs are proposed again today."""
+    return CountSession.objects.filter(
+        warehouse=warehouse,
+        kind=CountKind.CYCLE,
+        status=SessionStatus.DRAFT,
+        scheduled_for__lt=today,
+    ).update(
+        status=SessionStatus.REJECTED,
+        rejected_at=timezone.now(),
+        comment=_("Not started; replaced by the proposal of %(day)s.") % {"day": today.isoformat()},
+    )
 
 
 def full_count_due(warehouse: Warehouse, today: date | None = None) -> bool:

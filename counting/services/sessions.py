@@ -31,6 +31,8 @@ from inventory.roles import Capability, can
 from inventory.services import MovementLine, PostingError, movements_post
 
 COUNT_SOURCE = "count"
+# A cycle count listed by hand; larger counts are full counts.
+MAX_LISTED_SKUS = 5000
 _LIST_PREVIEW = 10
 
 
@@ -77,6 +79,11 @@ def session_create(
         reasons = dict.fromkeys(rows, LineReason.FULL)
     elif skus:
         wanted = list(dict.fromkeys(s.strip() for s in skus if s and s.strip()))
+        if len(wanted) > MAX_LISTED_SKUS:
+            raise ValidationError(
+                _("A cycle count lists at most %(max)s SKUs; start a full count instead.")
+                % {"max": MAX_LISTED_SKUS}
+            )
         found = dict(SKU.objects.filter(seller_sku__in=wanted).values_list("seller_sku", "pk"))
         missing = [s for s in wanted if s not in found]
         if missing:

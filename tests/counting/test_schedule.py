@@ -163,6 +163,23 @@ def test_proposal_is_made_once_per_day_and_none_when_nothing_is_due(warehouse):
     assert cycle_count_propose(warehouse=empty) is None
 
 
+def test_yesterdays_unstarted_proposal_is_replaced(warehouse):
+    stocked(warehouse, "ONE")
+    today = local_today(warehouse)
+    yesterday = cycle_count_propose(warehouse=warehouse, today=today - timedelta(days=1))
+    fresh = cycle_count_propose(warehouse=warehouse, today=today)
+    yesterday.refresh_from_db()
+    assert yesterday.status == SessionStatus.REJECTED and "Not started" in yesterday.comment
+    assert list(fresh.lines.values_list("sku__seller_sku", flat=True)) == ["ONE"]
+
+
+def test_cycle_count_without_skus_takes_todays_proposal(warehouse, manager):
+    stocked(warehouse, "DUE-1")
+    session = session_create(warehouse=warehouse, kind=CountKind.CYCLE, user=manager)
+    assert list(session.lines.values_list("reason", flat=True)) == [LineReason.DUE]
+    assert session.scheduled_for is None
+
+
 def test_daily_task_proposes_per_warehouse_and_is_in_the_beat_schedule(warehouse, other_warehouse):
     stocked(warehouse, "IN-A")
     stocked(other_warehouse, "IN-B")
