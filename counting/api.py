@@ -7,6 +7,8 @@ quantity or a variance; a manager's line listing does.
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
@@ -57,6 +59,7 @@ class CountSessionSerializer(serializers.ModelSerializer):
         return round(obj.within_count / judged, 4) if judged else None
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class UserWarehouseField(serializers.SlugRelatedField):
     """A warehouse by code, among the requesting user's warehouses only."""
 
@@ -114,6 +117,18 @@ class EntryInSerializer(serializers.Serializer):
     idempotency_key = serializers.UUIDField(required=False)
 
 
+class EntryOutSerializer(serializers.Serializer):
+    """The answer to a count entry: the line's running total, never the expected quantity."""
+
+    entry = serializers.IntegerField()
+    line = serializers.IntegerField()
+    sku = serializers.CharField()
+    phase = serializers.CharField()
+    quantity = serializers.IntegerField()
+    counted = serializers.IntegerField()
+    created = serializers.BooleanField()
+
+
 class SubmitInSerializer(serializers.Serializer):
     uncounted_as_zero = serializers.BooleanField(required=False, default=False)
 
@@ -155,6 +170,7 @@ class CountSessionViewSet(
             raise ApiPermissionDenied
         return session
 
+    @extend_schema(request=CountSessionCreateSerializer, responses={201: CountSessionSerializer})
     def create(self, request, *args, **kwargs):
         data = CountSessionCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -173,6 +189,8 @@ class CountSessionViewSet(
         body = CountSessionSerializer(self._fresh(session.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(methods=["GET"], responses=BlindLineSerializer(many=True))
+    @extend_schema(methods=["POST"], request=EntryInSerializer, responses={201: EntryOutSerializer})
     @action(detail=True, methods=["get", "post"])
     def lines(self, request, pk=None):
         """GET: the lines (blind for counters). POST `sku`, `counted`: record a count."""
@@ -216,6 +234,7 @@ class CountSessionViewSet(
         }
         return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
 
+    @extend_schema(request=SubmitInSerializer, responses=CountSessionSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         session = self._countable()
@@ -233,6 +252,7 @@ class CountSessionViewSet(
         body["recount"] = result.recount_skus
         return Response(body)
 
+    @extend_schema(request=DecisionInSerializer, responses=CountSessionSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         session = self.get_object()
@@ -249,6 +269,7 @@ class CountSessionViewSet(
         body["already_approved"] = not result.created
         return Response(body)
 
+    @extend_schema(request=DecisionInSerializer, responses=CountSessionSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         session = self.get_object()

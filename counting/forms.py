@@ -94,7 +94,15 @@ class DecisionForm(forms.Form):
 
 
 class SheetImportForm(forms.Form):
+    MAX_BYTES = 5 * 1024 * 1024
+
     file = forms.FileField(label=_("Filled count sheet (XLSX)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload
 
 
 class AccuracyFilterForm(forms.Form):

@@ -3,10 +3,13 @@
 BLIND: nothing here renders an expected quantity or a variance.
 """
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -41,7 +44,9 @@ def _panel(request, session, form, feedback=None):
         },
     }
     template = "counting/_entry_panel.html" if request.htmx else "counting/entry.html"
-    return render(request, template, context)
+    # Times on the counter's screen are the warehouse's local times.
+    with timezone.override(ZoneInfo(session.warehouse.timezone or "UTC")):
+        return render(request, template, context)
 
 
 def _entry_message(result) -> str:
