@@ -245,7 +245,7 @@ def full_count_remind(*, warehouse: Warehouse, today: date | None = None) -> boo
     else:
         since = _("The last full count of %(code)s was approved on %(day)s.") % {
             "code": warehouse.code,
-            "day": last_full.date().isoformat(),
+            "day": last_full.astimezone(ZoneInfo(warehouse.timezone or "UTC")).date().isoformat(),
         }
     body = "\n\n".join(
         [
