@@ -213,3 +213,24 @@ def test_logout_needs_a_post_and_ends_the_session(client, manager):
     client.force_login(manager)
     client.post(reverse("logout"))
     assert client.get("/skus/").status_code == 302
+
+
+def test_admin_edits_a_users_warehouses_on_the_user_page(client, warehouse, make_user):
+    admin_user = make_user("admin", warehouse)
+    target = make_user("staff", warehouse)
+    client.force_login(admin_user)
+    page = client.get(f"/admin/auth/user/{target.pk}/change/").content.decode()
+    assert "warehouse membership" in page.lower()
+    listing = client.get("/admin/auth/user/").content.decode()
+    assert "Staff" in listing
+
+
+def test_ledger_is_read_only_in_the_admin(client, warehouse, sku, make_user):
+    movement = movement_post(
+        warehouse=warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=1
+    ).movement
+    client.force_login(make_user("admin", warehouse))
+    assert client.get("/admin/inventory/stockmovement/add/").status_code == 403
+    page = client.get(f"/admin/inventory/stockmovement/{movement.pk}/change/").content.decode()
+    assert 'name="quantity"' not in page
+    assert client.get(f"/admin/inventory/stockmovement/{movement.pk}/delete/").status_code == 403
