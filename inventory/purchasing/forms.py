@@ -100,14 +100,19 @@ class ReceiveForm(forms.Form):
         kwargs.setdefault("initial", {}).setdefault("receipt_ref", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
         self.purchase_order = purchase_order
-        self.open_lines = [line for line in purchase_order.lines.all() if line.open_quantity > 0]
-        for line in self.open_lines:
+        # A field for every line, shown only where something is open: a resubmitted page whose
+        # receipt completed a line still parses, and the service answers "already recorded".
+        # The open quantity is checked by the service under the line lock, not here.
+        self.order_lines = list(purchase_order.lines.all())
+        for line in self.order_lines:
             self.fields[self.field_name(line)] = forms.IntegerField(
                 label=line.sku.seller_sku,
                 required=False,
                 min_value=0,
-                max_value=line.open_quantity,
-                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
+                max_value=10_000_000,
+                widget=forms.NumberInput(
+                    attrs={"class": "form-control form-control-sm", "max": line.open_quantity}
+                ),
             )
 
     @staticmethod
@@ -118,7 +123,7 @@ class ReceiveForm(forms.Form):
         """(line, its quantity field or None when nothing is open) for every line of the order."""
         return [
             (line, self[self.field_name(line)] if line.open_quantity > 0 else None)
-            for line in self.purchase_order.lines.all()
+            for line in self.order_lines
         ]
 
     def clean(self):
@@ -139,7 +144,7 @@ class ReceiveForm(forms.Form):
     def receipt_lines(self) -> list[ReceiptLine]:
         return [
             ReceiptLine(sku=line.sku, quantity=self.cleaned_data[self.field_name(line)])
-            for line in self.open_lines
+            for line in self.order_lines
             if self.cleaned_data.get(self.field_name(line))
         ]
 

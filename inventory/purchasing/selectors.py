@@ -39,6 +39,7 @@ def purchase_orders_for(user) -> QuerySet[PurchaseOrder]:
             total_value=Sum(value),
         )
         .annotate(open_units=F("ordered_units") - F("received_units"))
+        .order_by("-created_at", "-id")
     )
 
 
