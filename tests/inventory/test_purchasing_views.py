@@ -232,9 +232,7 @@ def _receive_payload(client, order):
     return {"receipt_ref": form.initial["receipt_ref"], "received_on": ""}
 
 
-def test_receiving_part_of_an_order_from_the_page(
-    client, purchaser, warehouse, supplier, tee, mug
-):
+def test_receiving_part_of_an_order_from_the_page(client, purchaser, warehouse, supplier, tee, mug):
     order = make_order(warehouse, supplier, (tee, 10), (mug, 4))
     client.force_login(purchaser)
     tee_line = PurchaseOrderLine.objects.get(purchase_order=order, sku=tee)
