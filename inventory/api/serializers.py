@@ -20,7 +20,8 @@ from inventory.models import (
     Supplier,
     Warehouse,
 )
-from inventory.purchasing.services import RECEIPT_REF_MAX_LENGTH, OrderLine, ReceiptLine
+from inventory.purchasing.receipts import RECEIPT_REF_MAX_LENGTH, ReceiptLine
+from inventory.purchasing.services import OrderLine
 
 
 class NaturalKeyImmutableMixin:

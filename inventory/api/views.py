@@ -7,17 +7,6 @@ current state (not enough stock, an order already received) 409 with the reason.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import (
-    F,
-    FilteredRelation,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-)
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -31,17 +20,15 @@ from rest_framework.response import Response
 from inventory import catalog, services
 from inventory.api import serializers as s
 from inventory.models import (
-    OPEN_PO_STATUSES,
     SKU,
     MovementKind,
-    PurchaseOrderLine,
-    StockBalance,
     Supplier,
 )
+from inventory.purchasing import receipts as po_receipts
 from inventory.purchasing import selectors as po_selectors
 from inventory.purchasing import services as po_services
 from inventory.roles import Capability, can
-from inventory.selectors import movements_for, warehouses_for
+from inventory.selectors import movements_for, stock_rows_for, warehouses_for
 
 
 class Conflict(APIException):
@@ -66,12 +53,12 @@ def _field_errors(exc: DjangoValidationError):
     return serializers.ValidationError({"non_field_errors": exc.messages})
 
 
-def _member_warehouse(user, code):
-    """The warehouse named in a request body, or 404 when the user is not a member."""
-    warehouse = warehouses_for(user).filter(code=code).first() if isinstance(code, str) else None
-    if warehouse is None:
+def _check_member_warehouse(user, data) -> None:
+    """404 when the body names a warehouse the user is not a member of (or that does not exist:
+    the two are not told apart). A missing or malformed code is left to the serializer (400)."""
+    code = data.get("warehouse") if hasattr(data, "get") else None
+    if isinstance(code, str) and code and not warehouses_for(user).filter(code=code).exists():
         raise NotFound(_("No warehouse “%(code)s” among yours.") % {"code": code})
-    return warehouse
 
 
 class _CatalogViewSet(
@@ -191,7 +178,7 @@ class MovementViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
         return rows.order_by("-occurred_at", "-id")
 
     def create(self, request, *args, **kwargs):
-        _member_warehouse(request.user, request.data.get("warehouse"))
+        _check_member_warehouse(request.user, request.data)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -242,43 +229,7 @@ class StockView(ListAPIView):
     write_capabilities = ()
 
     def get_queryset(self):
-        on_order = (
-            PurchaseOrderLine.objects.filter(
-                purchase_order__status__in=OPEN_PO_STATUSES,
-                purchase_order__warehouse_id=OuterRef("warehouse_id"),
-                sku_id=OuterRef("sku_id"),
-            )
-            .values("sku_id")
-            .annotate(open=Sum(F("quantity") - F("received_quantity")))
-            .values("open")
-        )
-        rows = (
-            StockBalance.objects.filter(warehouse__in=warehouses_for(self.request.user))
-            .select_related("warehouse", "sku")
-            .annotate(
-                on_order=Coalesce(Subquery(on_order, output_field=IntegerField()), Value(0)),
-                lead_time_days=Coalesce(
-                    "sku__lead_time_days",
-                    "sku__supplier__lead_time_days",
-                    output_field=IntegerField(),
-                )
-                + Coalesce(
-                    "sku__logistics_days",
-                    "sku__supplier__logistics_days",
-                    Value(0),
-                    output_field=IntegerField(),
-                ),
-                here=FilteredRelation(
-                    "sku__facts", condition=Q(sku__facts__warehouse=F("warehouse"))
-                ),
-                avg_daily_demand=F("here__avg_daily_demand"),
-                demand_std=F("here__demand_std"),
-                abc_class=F("here__abc_class"),
-                oldest_unit_age_days=F("here__oldest_unit_age_days"),
-                slow_mover=F("here__slow_mover"),
-                computed_at=F("here__computed_at"),
-            )
-        )
+        rows = stock_rows_for(self.request.user)
         params = self.request.query_params
         if code := params.get("warehouse"):
             rows = rows.filter(warehouse__code=code)
@@ -341,7 +292,7 @@ class PurchaseOrderViewSet(
         return super().list(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
-        _member_warehouse(request.user, request.data.get("warehouse"))
+        _check_member_warehouse(request.user, request.data)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -387,7 +338,7 @@ class PurchaseOrderViewSet(
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         receipt = self._run(
-            po_services.purchase_order_receive,
+            po_receipts.purchase_order_receive,
             purchase_order=order,
             lines=data["receipt_lines"],
             received_at=data.get("received_at"),

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import SKU, PurchaseOrder, Supplier
-from inventory.purchasing.services import RECEIPT_REF_MAX_LENGTH, OrderLine, ReceiptLine
+from inventory.purchasing.receipts import RECEIPT_REF_MAX_LENGTH, ReceiptLine
+from inventory.purchasing.services import OrderLine
 from inventory.selectors import warehouses_for
 
 

@@ -10,7 +10,7 @@ from django_tables2 import SingleTableMixin
 
 from inventory.exports import SafeExportMixin
 from inventory.permissions import CapabilityRequiredMixin, capability_required
-from inventory.purchasing import selectors, services
+from inventory.purchasing import receipts, selectors, services
 from inventory.purchasing.filters import PurchaseOrderFilter
 from inventory.purchasing.forms import OrderLineFormSet, PurchaseOrderForm, ReceiveForm
 from inventory.purchasing.tables import PurchaseOrderTable
@@ -58,7 +58,7 @@ def _detail(request, order, receive_form=None, status=200):
         "order": order,
         "rows": receive_form.rows(),
         "receive_form": receive_form,
-        "can_receive": order.status in services.RECEIVABLE_STATUSES,
+        "can_receive": order.status in receipts.RECEIVABLE_STATUSES,
     }
     return render(request, "inventory/purchase_order_detail.html", context, status=status)
 
@@ -76,7 +76,7 @@ def purchase_order_receive(request, number: str):
     form = ReceiveForm(request.POST, purchase_order=order)
     if form.is_valid():
         try:
-            receipt = services.purchase_order_receive(
+            receipt = receipts.purchase_order_receive(
                 purchase_order=order,
                 lines=form.receipt_lines(),
                 received_at=form.received_at(),

@@ -364,3 +364,13 @@ def test_the_stock_list_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(5):
         page = api.get("/api/v1/stock/").json()
     assert page["count"] == 30
+
+
+def test_a_movement_without_warehouse_or_with_a_list_body_is_400(as_user, manager, warehouse, sku):
+    api = as_user(manager)
+    response = post(api, sku=sku.seller_sku, kind="RECEIPT", quantity=1)
+    assert response.status_code == 400
+    assert "warehouse" in response.json()
+    response = api.post("/api/v1/movements/", [{"warehouse": "A"}], format="json")
+    assert response.status_code == 400
+    assert not StockMovement.objects.exists()

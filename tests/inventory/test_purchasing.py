@@ -15,14 +15,13 @@ from inventory.models import (
     StockBalance,
     StockMovement,
 )
+from inventory.purchasing.receipts import ReceiptLine, purchase_order_receive
 from inventory.purchasing.selectors import actual_lead_times
 from inventory.purchasing.services import (
     OrderLine,
     PurchaseOrderConflict,
-    ReceiptLine,
     purchase_order_cancel,
     purchase_order_create,
-    purchase_order_receive,
     purchase_order_send,
     purchase_orders_create_for_skus,
 )

@@ -6,12 +6,11 @@ import pytest
 from django.db import connections
 
 from inventory.models import PurchaseOrderLine, StockMovement
+from inventory.purchasing.receipts import ReceiptLine, purchase_order_receive
 from inventory.purchasing.services import (
     OrderLine,
     PurchaseOrderConflict,
-    ReceiptLine,
     purchase_order_create,
-    purchase_order_receive,
     purchase_order_send,
 )
 from inventory.selectors import ledger_mismatches, on_hand
