@@ -110,7 +110,6 @@ class ReceiveForm(forms.Form):
                 label=line.sku.seller_sku,
                 required=False,
                 min_value=0,
-                max_value=10_000_000,
                 widget=forms.NumberInput(
                     attrs={"class": "form-control form-control-sm", "max": line.open_quantity}
                 ),
