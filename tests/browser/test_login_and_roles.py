@@ -45,7 +45,7 @@ def test_bad_login_shows_an_error(page, staff):
 
 def test_language_switch_to_chinese(page, login, manager):
     login(manager.username)
-    page.select_option("select[name=language]", "zh-hans")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "zh-hans")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert "退出" in page.locator("nav").inner_text()
