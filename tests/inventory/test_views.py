@@ -22,12 +22,15 @@ def test_every_page_needs_login(client, warehouse, url):
     assert response["Location"].startswith("/login/")
 
 
-def test_user_of_warehouse_a_gets_404_for_warehouse_b_objects(client, warehouse, other_warehouse,
-                                                                sku, make_user):
-    b_movement = movement_post(warehouse=other_warehouse, sku=sku, kind=MovementKind.RECEIPT,
-                               quantity=5).movement
-    a_movement = movement_post(warehouse=warehouse, sku=sku, kind=MovementKind.RECEIPT,
-                               quantity=3).movement
+def test_user_of_warehouse_a_gets_404_for_warehouse_b_objects(
+    client, warehouse, other_warehouse, sku, make_user
+):
+    b_movement = movement_post(
+        warehouse=other_warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=5
+    ).movement
+    a_movement = movement_post(
+        warehouse=warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=3
+    ).movement
     client.force_login(make_user("manager", warehouse))
     assert client.get(reverse("inventory:warehouse_detail", args=["B"])).status_code == 404
     assert client.get(reverse("inventory:movement_detail", args=[b_movement.pk])).status_code == 404
@@ -55,23 +58,41 @@ def test_purchaser_may_post_receipts_only(client, purchaser):
 
 def test_manager_posts_a_receipt_from_the_form(client, manager, warehouse, sku):
     client.force_login(manager)
-    response = client.post(reverse("inventory:movement_post"), {
-        "action": "receipt", "warehouse": "A", "sku": sku.seller_sku, "quantity": 24,
-        "unit_cost": "3.10", "note": "container 7",
-    })
+    response = client.post(
+        reverse("inventory:movement_post"),
+        {
+            "action": "receipt",
+            "warehouse": "A",
+            "sku": sku.seller_sku,
+            "quantity": 24,
+            "unit_cost": "3.10",
+            "note": "container 7",
+        },
+    )
     assert response.status_code == 302
     movement = StockMovement.objects.get()
     assert (movement.kind, movement.quantity, movement.user, str(movement.unit_cost)) == (
-        MovementKind.RECEIPT, 24, manager, "3.1000")
+        MovementKind.RECEIPT,
+        24,
+        manager,
+        "3.1000",
+    )
 
 
-def test_oversell_from_the_form_shows_the_reason_and_writes_nothing(client, manager, warehouse,
-                                                                   sku):
+def test_oversell_from_the_form_shows_the_reason_and_writes_nothing(
+    client, manager, warehouse, sku
+):
     movement_post(warehouse=warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=2)
     client.force_login(manager)
-    response = client.post(reverse("inventory:movement_post"), {
-        "action": "adjustment", "warehouse": "A", "sku": sku.seller_sku, "quantity": -5,
-    })
+    response = client.post(
+        reverse("inventory:movement_post"),
+        {
+            "action": "adjustment",
+            "warehouse": "A",
+            "sku": sku.seller_sku,
+            "quantity": -5,
+        },
+    )
     assert response.status_code == 200
     assert "Not enough stock of TEE-RED-M in A: 2 on hand, 5 needed." in response.content.decode()
     assert StockMovement.objects.count() == 1
@@ -81,37 +102,56 @@ def test_oversell_from_the_form_shows_the_reason_and_writes_nothing(client, mana
 def test_transfer_form_moves_stock(client, warehouse, other_warehouse, sku, make_user):
     movement_post(warehouse=warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=9)
     client.force_login(make_user("manager", warehouse, other_warehouse))
-    client.post(reverse("inventory:movement_post"), {
-        "action": "transfer", "warehouse": "A", "to_warehouse": "B", "sku": sku.seller_sku,
-        "quantity": 4,
-    })
+    client.post(
+        reverse("inventory:movement_post"),
+        {
+            "action": "transfer",
+            "warehouse": "A",
+            "to_warehouse": "B",
+            "sku": sku.seller_sku,
+            "quantity": 4,
+        },
+    )
     assert on_hand(warehouse=warehouse, sku=sku) == 5
     assert on_hand(warehouse=other_warehouse, sku=sku) == 4
 
 
-def test_transfer_to_a_warehouse_the_user_does_not_belong_to_is_refused(client, manager,
-                                                                       other_warehouse, sku):
+def test_transfer_to_a_warehouse_the_user_does_not_belong_to_is_refused(
+    client, manager, other_warehouse, sku
+):
     client.force_login(manager)
-    response = client.post(reverse("inventory:movement_post"), {
-        "action": "transfer", "warehouse": "A", "to_warehouse": "B", "sku": sku.seller_sku,
-        "quantity": 1,
-    })
+    response = client.post(
+        reverse("inventory:movement_post"),
+        {
+            "action": "transfer",
+            "warehouse": "A",
+            "to_warehouse": "B",
+            "sku": sku.seller_sku,
+            "quantity": 1,
+        },
+    )
     assert response.status_code == 200 and "to_warehouse" in response.context["form"].errors
     assert not StockMovement.objects.exists()
 
 
 def test_unknown_sku_in_the_form_is_a_field_error(client, manager, warehouse):
     client.force_login(manager)
-    response = client.post(reverse("inventory:movement_post"), {
-        "action": "receipt", "warehouse": "A", "sku": "NOPE", "quantity": 1,
-    })
+    response = client.post(
+        reverse("inventory:movement_post"),
+        {
+            "action": "receipt",
+            "warehouse": "A",
+            "sku": "NOPE",
+            "quantity": 1,
+        },
+    )
     assert "No SKU with seller SKU “NOPE”." in response.content.decode()
 
 
 @pytest.mark.parametrize("per_page", [10, 50])
-def test_sku_list_query_count_does_not_grow_with_page_size(client, manager, warehouse,
-                                                          django_assert_max_num_queries,
-                                                          per_page):
+def test_sku_list_query_count_does_not_grow_with_page_size(
+    client, manager, warehouse, django_assert_max_num_queries, per_page
+):
     for s in SKUFactory.create_batch(60):
         movement_post(warehouse=warehouse, sku=s, kind=MovementKind.RECEIPT, quantity=1)
     client.force_login(manager)
@@ -120,8 +160,9 @@ def test_sku_list_query_count_does_not_grow_with_page_size(client, manager, ware
     assert len(response.context["table"].page.object_list) == per_page
 
 
-def test_movement_list_query_count_is_bounded(client, manager, warehouse,
-                                              django_assert_max_num_queries):
+def test_movement_list_query_count_is_bounded(
+    client, manager, warehouse, django_assert_max_num_queries
+):
     for s in SKUFactory.create_batch(40):
         movement_post(warehouse=warehouse, sku=s, kind=MovementKind.RECEIPT, quantity=2)
     client.force_login(manager)
@@ -139,7 +180,7 @@ def test_sku_list_filters_by_search_text(client, manager):
 
 
 def test_csv_export_neutralises_formula_cells(client, manager):
-    SKUFactory(seller_sku="SAFE-1", name="=HYPERLINK(\"http://evil\")")
+    SKUFactory(seller_sku="SAFE-1", name='=HYPERLINK("http://evil")')
     client.force_login(manager)
     response = client.get(reverse("inventory:sku_list"), {"_export": "csv"})
     body = response.content.decode()
@@ -172,3 +213,24 @@ def test_logout_needs_a_post_and_ends_the_session(client, manager):
     client.force_login(manager)
     client.post(reverse("logout"))
     assert client.get("/skus/").status_code == 302
+
+
+def test_admin_edits_a_users_warehouses_on_the_user_page(client, warehouse, make_user):
+    admin_user = make_user("admin", warehouse)
+    target = make_user("staff", warehouse)
+    client.force_login(admin_user)
+    page = client.get(f"/admin/auth/user/{target.pk}/change/").content.decode()
+    assert "warehouse membership" in page.lower()
+    listing = client.get("/admin/auth/user/").content.decode()
+    assert "Staff" in listing
+
+
+def test_ledger_is_read_only_in_the_admin(client, warehouse, sku, make_user):
+    movement = movement_post(
+        warehouse=warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=1
+    ).movement
+    client.force_login(make_user("admin", warehouse))
+    assert client.get("/admin/inventory/stockmovement/add/").status_code == 403
+    page = client.get(f"/admin/inventory/stockmovement/{movement.pk}/change/").content.decode()
+    assert 'name="quantity"' not in page
+    assert client.get(f"/admin/inventory/stockmovement/{movement.pk}/delete/").status_code == 403
