@@ -20,6 +20,10 @@ app.conf.beat_schedule = {
         "task": "inventory.tasks.check_ledger_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "counting-daily-schedule": {
+        "task": "counting.tasks.daily_count_schedule_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "turnover-digest-weekly": {
         "task": "inventory.tasks.turnover_digest_task",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),

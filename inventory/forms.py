@@ -1,9 +1,10 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import SKU, MovementKind
+from inventory.models import SKU, ImportKind, MovementKind
 from inventory.roles import Capability, can
 from inventory.selectors import warehouses_for
 
@@ -84,3 +85,43 @@ class MovementPostForm(forms.Form):
             if self.cleaned_data["action"] == self.RECEIPT
             else (MovementKind.ADJUSTMENT)
         )
+
+
+class ImportUploadForm(forms.Form):
+    """An order export or a receipts file for one of the user's warehouses."""
+
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=())
+    warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=None, to_field_name="code")
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV or XLSX. TikTok Shop: the order export from Seller Center. "
+            "Receipts: columns seller_sku, quantity, unit_cost, received_at."
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"].queryset = warehouses_for(user)
+        self.fields["kind"].choices = import_kinds_for(user)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit_mb = settings.STOCKWISE["IMPORT_MAX_UPLOAD_MB"]
+        if upload.size > limit_mb * 1024 * 1024:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB."), params={"limit": limit_mb}
+            )
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        return upload
+
+
+def import_kinds_for(user) -> list[tuple[str, str]]:
+    """Receipts for purchasers and managers; TikTok sales only for who may post movements."""
+    kinds = []
+    if can(user, Capability.POST_MOVEMENTS):
+        kinds.append((ImportKind.TIKTOK_ORDERS.value, ImportKind.TIKTOK_ORDERS.label))
+    if can(user, Capability.PURCHASE) or can(user, Capability.POST_MOVEMENTS):
+        kinds.append((ImportKind.RECEIPTS.value, ImportKind.RECEIPTS.label))
+    return kinds

@@ -405,6 +405,66 @@ class SkuFacts(models.Model):
         return f"{self.sku_id}@{self.warehouse_id} as of {self.as_of}"
 
 
+class ImportKind(models.TextChoices):
+    TIKTOK_ORDERS = "tiktok_orders", _("TikTok Shop orders")
+    RECEIPTS = "receipts", _("Goods receipts")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """An uploaded file imported in the background into one warehouse's ledger."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("warehouse")
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    # [{"row": n or null, "message": "…"}]; `error_total` may exceed the listed ones.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    error_total = models.PositiveIntegerField(_("number of errors"), default=0)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        indexes = [models.Index(fields=["warehouse", "-created_at"], name="importjob_wh_created")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.original_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("inventory:import_detail", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED)
+
+
 class TurnoverBand(models.TextChoices):
     """Where annualised turnover sits against the healthy band (DOMAIN.md "Turnover")."""
 

@@ -19,7 +19,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inventory import hooks
+from inventory import bulk_sql, hooks
 from inventory.models import (
     INBOUND_KINDS,
     OUTBOUND_KINDS,
@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 # PostgreSQL: serialization_failure, deadlock_detected. Retried a few times, never shown to users.
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
 _MAX_ATTEMPTS = 4
+_KIND_VALUES = frozenset(MovementKind.values)
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def _validate_lines(lines: list[MovementLine]) -> None:
 
 
 def _line_error(line: MovementLine, latest: datetime) -> str | None:
-    if line.kind not in MovementKind.values:
+    if line.kind not in _KIND_VALUES:
         return _("Unknown movement kind %(kind)s.") % {"kind": line.kind}
     if not isinstance(line.quantity, int) or isinstance(line.quantity, bool):
         return _("The quantity must be a whole number of units.")
@@ -188,10 +189,11 @@ def _line_error(line: MovementLine, latest: datetime) -> str | None:
         return _("The quantity must not be zero.")
     if abs(line.quantity) > 10_000_000:
         return _("The quantity %(qty)s is not plausible.") % {"qty": line.quantity}
-    label = MovementKind(line.kind).label
     if line.kind in INBOUND_KINDS and line.quantity < 0:
+        label = MovementKind(line.kind).label
         return _("A %(kind)s adds stock: its quantity must be positive.") % {"kind": label}
     if line.kind in OUTBOUND_KINDS and line.quantity > 0:
+        label = MovementKind(line.kind).label
         return _("A %(kind)s removes stock: its quantity must be negative.") % {"kind": label}
     if line.occurred_at is not None:
         if timezone.is_naive(line.occurred_at):
@@ -230,14 +232,14 @@ def _post_locked(lines: list[MovementLine], source: str, user) -> list[PostedMov
         )
         for _index, line in plan.to_create
     ]
-    StockMovement.objects.bulk_create(new_rows, batch_size=2000)
+    bulk_sql.insert_movements(new_rows, now)
     changed = {}
     for _index, line in plan.to_create:
         balance = balances[(line.warehouse.pk, line.sku.pk)]
         balance.on_hand += line.quantity
         balance.updated_at = now
         changed[balance.pk] = balance
-    StockBalance.objects.bulk_update(changed.values(), ["on_hand", "updated_at"], batch_size=1000)
+    bulk_sql.write_balances(list(changed.values()), now)
 
     created_ids = [row.pk for row in new_rows]
     if created_ids:
@@ -256,6 +258,8 @@ def _post_locked(lines: list[MovementLine], source: str, user) -> list[PostedMov
 def _lock_balances(lines: list[MovementLine]) -> dict[tuple[int, int], StockBalance]:
     """Create missing balance rows, then lock all touched rows in (warehouse, SKU) order."""
     keys = sorted({(line.warehouse.pk, line.sku.pk) for line in lines})
+    if connection.vendor == "postgresql" and len(keys) > bulk_sql.SMALL_BATCH:
+        return bulk_sql.lock_balances_bulk(keys)
     StockBalance.objects.bulk_create(
         [StockBalance(warehouse_id=w, sku_id=s, on_hand=0) for w, s in keys],
         ignore_conflicts=True,
@@ -282,7 +286,13 @@ def _plan(lines: list[MovementLine], source: str) -> _Plan:
     plan = _Plan()
     refs = {line.external_ref for line in lines if line.external_ref}
     existing = {}
-    if refs:
+    if refs and connection.vendor == "postgresql" and len(refs) > bulk_sql.SMALL_BATCH:
+        rows = StockMovement.objects.raw(
+            "SELECT * FROM inventory_stockmovement WHERE source = %s AND external_ref = ANY(%s)",
+            [source, sorted(refs)],
+        )
+        existing = {row.external_ref: row for row in rows}
+    elif refs:
         for row in StockMovement.objects.filter(source=source, external_ref__in=refs):
             existing[row.external_ref] = row
     seen_in_batch: dict[str, int] = {}

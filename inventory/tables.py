@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import SKU, StockMovement
+from inventory.models import SKU, ImportJob, StockMovement
 
 
 class SKUTable(tables.Table):
@@ -62,3 +62,18 @@ class MovementTable(tables.Table):
             "note",
         )
         order_by = "-occurred_at"
+
+
+class ImportJobTable(tables.Table):
+    id = tables.Column(linkify=True, verbose_name="#")
+    created_at = tables.DateTimeColumn(verbose_name=_("Uploaded at"), short=True)
+    kind = tables.Column(verbose_name=_("Kind"))
+    warehouse = tables.Column(accessor="warehouse__code", verbose_name=_("Warehouse"))
+    original_name = tables.Column(verbose_name=_("File"))
+    status = tables.Column(verbose_name=_("Status"))
+    user = tables.Column(accessor="user__username", verbose_name=_("User"))
+
+    class Meta:
+        model = ImportJob
+        fields = ("id", "created_at", "kind", "warehouse", "original_name", "status", "user")
+        order_by = "-created_at"

@@ -31,6 +31,14 @@ def nightly_recompute_task(as_of: str | None = None) -> None:
     recompute(date.fromisoformat(as_of) if as_of else None)
 
 
+@shared_task(acks_late=True)
+def import_job_run_task(job_id: int) -> None:
+    """Run one uploaded import (the same service the tests call directly)."""
+    from inventory.imports.jobs import import_job_run
+
+    import_job_run(job_id=job_id)
+
+
 @shared_task
 def turnover_digest_task(as_of: str | None = None) -> int:
     """Weekly: email each manager the turnover notices of their warehouses."""

@@ -4,6 +4,7 @@ Unset, the project runs with no servers at all: SQLite, a filesystem Celery brok
 written to files, so `make run` works on a fresh machine.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,6 +36,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "inventory",
     "counting",
     "alerts",
@@ -53,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +97,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout (django-axes): 5 failures for one username from one address lock it for 30 min.
+# The address is REMOTE_ADDR only (django-ipware is not installed), so a forged
+# X-Forwarded-For header cannot reset the count; behind a proxy, set AXES_CLIENT_IP_CALLABLE.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -147,17 +163,44 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# Shared between web and worker (import progress): Redis when there is one, else files in var/.
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated call answers 401 with `WWW-Authenticate: Token`
+    # (with session auth first DRF can only answer 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Stockwise API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Stockwise API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": "Inventory back office for TikTok Shop sellers. Objects are named by natural "
+    "keys (warehouse code, seller SKU). Session or token auth (POST /api/v1/auth/token/).",
+    # Swagger UI from our own static files (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets are called "kind": movement kinds and count kinds.
+    "ENUM_NAME_OVERRIDES": {"CountKindEnum": "counting.models.CountKind"},
+}
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"}
@@ -184,8 +227,24 @@ STOCKWISE = {
     "TURNOVER_TRAILING_DAYS": env.int("TURNOVER_TRAILING_DAYS", default=90),
     "CYCLE_DAYS": {"A": 7, "B": 30, "C": 90},
     "FULL_COUNT_DAYS": 90,
+    # Counts (DOMAIN.md "Counts"): tolerance of a first count by class, in % of the expected
+    # quantity with a floor in units; no class yet counts as C.
+    "COUNT_TOLERANCE_PCT": {"A": 0, "B": 2, "C": 5},
+    "COUNT_TOLERANCE_MIN_UNITS": {"A": 0, "B": 1, "C": 1},
+    # A count is suggested when a day's sales exceed this many times d-bar (after a promotion).
+    "COUNT_SPIKE_FACTOR": 3,
+    # Daily cycle-count capacity = lines per counter per day x counters; counters default to the
+    # warehouse's staff members (at least 1) unless set here.
+    "COUNT_LINES_PER_COUNTER_PER_DAY": env.int("COUNT_LINES_PER_COUNTER_PER_DAY", default=60),
+    "COUNT_COUNTERS_PER_WAREHOUSE": env.int("COUNT_COUNTERS_PER_WAREHOUSE", default=None),
     # A movement may be dated at most this far in the future (clock skew between shops and us).
     "MAX_FUTURE_DAYS": 1,
+    # Imports (TikTok order exports, receipts, catalog): upload limit, XLSX zip-bomb limits
+    # (checked on the zip directory before any XML is parsed) and the posting chunk size.
+    "IMPORT_MAX_UPLOAD_MB": env.int("IMPORT_MAX_UPLOAD_MB", default=50),
+    "XLSX_MAX_UNCOMPRESSED_MB": env.int("XLSX_MAX_UNCOMPRESSED_MB", default=500),
+    "XLSX_MAX_COMPRESSION_RATIO": env.int("XLSX_MAX_COMPRESSION_RATIO", default=100),
+    "IMPORT_CHUNK_SIZE": env.int("IMPORT_CHUNK_SIZE", default=5000),
 }
 
 # The covering index INCLUDE columns exist on PostgreSQL only; SQLite (the demo default) simply

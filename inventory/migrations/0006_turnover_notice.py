@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0004_sku_facts'),
+        ('inventory', '0005_import_jobs'),
     ]
 
     operations = [
