@@ -249,8 +249,11 @@ def _build_row(
     )
 
 
-def _from_raw(raw: tuple, period: Period, grouping: str) -> TurnoverRow:
+def _from_raw(
+    raw: tuple, period: Period, grouping: str, default_band: tuple[Decimal, Decimal] | None = None
+) -> TurnoverRow:
     g1, g2, _bucket, n_days, value_now, opening, weighted, cogs_e4, label, detail, cmin, cmax = raw
+    low, high = default_band or band_limits()
     if grouping == Grouping.BUSINESS:
         label = str(_("Whole business"))
     elif grouping == Grouping.CATEGORY and label is None:
@@ -266,7 +269,7 @@ def _from_raw(raw: tuple, period: Period, grouping: str) -> TurnoverRow:
         cogs=_dec(cogs_e4) / 10000,
         average=_dec(opening) + _dec(weighted) / n_days,
         value_now=_dec(value_now),
-        band=band_limits(cmin, cmax),
+        band=(_dec(cmin) if cmin is not None else low, _dec(cmax) if cmax is not None else high),
     )
 
 
@@ -283,7 +286,8 @@ def turnover_rows(
     if not warehouses:
         return []
     [raw_rows] = turnover_sql.run_turnover_sql(warehouses, [(period.start, period.end)], grouping)
-    rows = [_from_raw(raw, period, grouping) for raw in raw_rows]
+    default_band = band_limits()
+    rows = [_from_raw(raw, period, grouping, default_band) for raw in raw_rows]
     if grouping != Grouping.BUSINESS:
         rows = [r for r in rows if r.cogs or r.average_inventory_value]
     return worst_first(rows)
