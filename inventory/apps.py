@@ -8,6 +8,8 @@ class InventoryConfig(AppConfig):
 
     def ready(self):
         from inventory import hooks
+        from inventory.demand import demand_facts_update
         from inventory.facts import facts_ensure_rows
 
         hooks.register_nightly_step(0, "facts rows", facts_ensure_rows)
+        hooks.register_nightly_step(10, "demand", demand_facts_update)
