@@ -189,7 +189,13 @@ def demand_facts_update(as_of: date) -> None:
         if vendor == "postgresql":
             cursor.execute("ANALYZE sw_demand_days")
         cursor.execute(_STATS_SQL, stats_params)
-        cursor.execute(_UPDATE_SQL, {"as_of": as_of, "now": timezone.now()})
+        cursor.execute(
+            _UPDATE_SQL,
+            {
+                "as_of": connection.ops.adapt_datefield_value(as_of),
+                "now": adapt(timezone.now()),
+            },
+        )
         _drop_temp_tables(cursor)
 
 
