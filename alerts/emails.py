@@ -160,7 +160,7 @@ def _render_digest(rows: list[PlanningFigures], person: Recipient, day: date) ->
         context = {
             "supplier": supplier,
             "lines": lines,
-            "day": day,
+            "day": day.isoformat(),
             "link": link,
             "language": person.language,
         }
