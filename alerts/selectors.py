@@ -1,6 +1,7 @@
 """Reads for replenishment pages, API, emails. Everything a user reaches is scoped to the
 warehouses they belong to."""
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -157,15 +158,11 @@ def _projection(today: date, on_hand: int, row: PlanningFigures | None) -> list[
     if row is None or row.avg_daily_demand <= 0 or on_hand <= 0:
         return []
     horizon = settings.STOCKWISE["OVERSTOCK_DAYS"]
-    cover = on_hand / row.avg_daily_demand
-    points = [{"x": today.isoformat(), "y": on_hand}]
-    for n in range(1, min(int(cover), horizon) + 1):
-        points.append(
-            {
-                "x": (today + timedelta(days=n)).isoformat(),
-                "y": round(on_hand - row.avg_daily_demand * n, 1),
-            }
-        )
-    if cover <= horizon:
-        points.append({"x": (today + timedelta(days=cover)).isoformat()[:10], "y": 0})
-    return points
+    days = min(math.ceil(on_hand / row.avg_daily_demand), horizon)
+    return [
+        {
+            "x": (today + timedelta(days=n)).isoformat(),
+            "y": round(max(0.0, on_hand - row.avg_daily_demand * n), 1),
+        }
+        for n in range(days + 1)
+    ]
