@@ -24,6 +24,9 @@ class AlertSerializer(serializers.ModelSerializer):
         source="acknowledged_by.username", default=None, allow_null=True
     )
     state = serializers.SerializerMethodField()
+    # Same values as `status`; plain strings keep one enum in the OpenAPI schema.
+    opened_status = serializers.CharField(read_only=True)
+    resolved_status = serializers.CharField(read_only=True)
 
     class Meta:
         model = Alert
