@@ -37,11 +37,12 @@ class StatusColumn(tables.Column):
     }
 
     def render(self, value, record, bound_column):
-        label = getattr(record, f"get_{bound_column.accessor}_display")()
-        return format_html('<span class="badge text-bg-{}">{}</span>', self.CSS.get(value), label)
+        # django-tables2 hands choice fields over as their label; the code picks the colour.
+        code = bound_column.accessor.resolve(record)
+        return format_html('<span class="badge text-bg-{}">{}</span>', self.CSS.get(code), value)
 
-    def value(self, value):
-        return value
+    def value(self, record, bound_column):
+        return bound_column.accessor.resolve(record)
 
 
 class ReplenishmentTable(tables.Table):

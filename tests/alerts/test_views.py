@@ -63,6 +63,8 @@ def test_the_list_shows_only_the_users_warehouses_most_urgent_first(client, purc
     table = client.get(reverse("alerts:replenishment")).context["table"]
     codes = [row.record.sku.seller_sku for row in table.rows]
     assert codes == ["OUT", "LOW", "FULL"]
+    page = client.get(reverse("alerts:replenishment")).content.decode()
+    assert '<span class="badge text-bg-danger">Stock-out</span>' in page
 
 
 @pytest.mark.parametrize(
@@ -117,6 +119,7 @@ def test_csv_and_xlsx_exports(client, purchaser, rows):
     header = body.splitlines()[0]
     assert "Suggested order" in header and "rows" not in header
     assert "LOW" in body and "SECRET" not in body
+    assert ",STOCKOUT," in body and ",PAUSE," in body  # codes, not translated labels
     xlsx = client.get(reverse("alerts:ad_advice") + "?_export=xlsx")
     assert xlsx.status_code == 200 and "spreadsheetml" in xlsx["Content-Type"]
 
