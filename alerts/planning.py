@@ -188,19 +188,23 @@ def planning_recheck(pairs: set[tuple[int, int]]) -> list[int]:
 
     Stored SS/ROP/S stay as of the last recompute; on hand and on order are read now. Returns
     the ids of the planning rows checked (pairs never recomputed have none and are skipped: the
-    nightly run picks them up). A fixed number of queries, whatever the number of pairs.
+    nightly run picks them up). A fixed number of queries, whatever the number of pairs. Call it
+    inside a transaction (the row locks last until the alerts are in line).
     """
     if not pairs:
         return []
     warehouse_ids = {w for w, _s in pairs}
     sku_ids = {s for _w, s in pairs}
-    rows = [
-        row
-        for row in PlanningFigures.objects.select_related("sku").filter(
-            warehouse_id__in=warehouse_ids, sku_id__in=sku_ids
-        )
-        if (row.warehouse_id, row.sku_id) in pairs
-    ]
+    # Lock the rows (in pk order, so concurrent checks cannot deadlock) *before* reading live
+    # stock: checks of one pair then run one after the other, each seeing the stock committed
+    # before it, so a check that read stale stock cannot undo what a later one decided.
+    locked = (
+        PlanningFigures.objects.select_related("sku")
+        .select_for_update(of=("self",))
+        .filter(warehouse_id__in=warehouse_ids, sku_id__in=sku_ids)
+        .order_by("pk")
+    )
+    rows = [row for row in locked if (row.warehouse_id, row.sku_id) in pairs]
     if not rows:
         return []
     on_hand = {

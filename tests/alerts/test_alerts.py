@@ -159,16 +159,20 @@ def _threads(count, target):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(4))
 def test_concurrent_sales_crossing_the_line_open_one_alert_and_one_email(
-    warehouse, purchaser, eager
+    warehouse, purchaser, eager, round_
 ):
     sku = SKUFactory(supplier=SupplierFactory(lead_time_days=10, logistics_days=5))
     receive(warehouse, sku, 100)
     plan(warehouse, sku, 5)  # ROP 75
 
-    errors = _threads(12, lambda i: sell(warehouse, sku, 3, external_ref=f"o-{i}", source="t"))
+    # 16 sales of 3 from 100: the line (75) is crossed at the 9th; checks of earlier sales that
+    # read 80-odd units must not resolve the alert a later check opened.
+    errors = _threads(16, lambda i: sell(warehouse, sku, 3, external_ref=f"o-{i}", source="t"))
     assert errors == []
     assert Alert.objects.filter(sku=sku).count() == 1
+    assert Alert.objects.get(sku=sku).resolved_at is None
     assert OutboxEmail.objects.filter(kind="alert_open").count() == 1
 
 
@@ -189,3 +193,56 @@ def test_concurrent_checks_of_the_same_sku_never_duplicate_an_open_alert(
     assert len(opened) == 1
     assert Alert.objects.filter(sku=sku, resolved_at__isnull=True).count() == 1
     assert OutboxEmail.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_check_that_read_stale_stock_cannot_resolve_an_alert_a_later_check_opened(
+    warehouse, purchaser, monkeypatch
+):
+    """Forced interleaving: check A reads 80 units and stalls; a sale brings stock to 73 and
+    check B runs. B must wait for A; without the row lock A would resolve B's alert."""
+    from alerts import planning
+    from alerts.services import recheck_after_movements
+    from inventory import hooks
+
+    monkeypatch.setattr(hooks, "after_movements_posted", [])
+    sku = SKUFactory(supplier=SupplierFactory(lead_time_days=10, logistics_days=5))
+    receive(warehouse, sku, 100)
+    plan(warehouse, sku, 5)  # ROP 75
+    first = sell(warehouse, sku, 20).movement  # 80: still OK
+    a_has_read, go = threading.Event(), threading.Event()
+    real_on_order = planning.on_order_by_key
+
+    def stalling_on_order(**kwargs):
+        result = real_on_order(**kwargs)
+        if threading.current_thread().name == "A":
+            a_has_read.set()
+            go.wait(10)
+        return result
+
+    monkeypatch.setattr(planning, "on_order_by_key", stalling_on_order)
+    errors = []
+
+    def check(name, movement_id):
+        try:
+            recheck_after_movements([movement_id])
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=check, args=("A", first.pk), name="A")
+    a.start()
+    assert a_has_read.wait(10)
+    second = sell(warehouse, sku, 7).movement  # 73: crosses the reorder point
+    b = threading.Thread(target=check, args=("B", second.pk), name="B")
+    b.start()
+    b.join(1.0)  # with the lock, B is waiting for A here
+    go.set()
+    a.join(10)
+    b.join(10)
+    assert errors == []
+    alert = Alert.objects.get(sku=sku)
+    assert (alert.status, alert.resolved_at) == ("REORDER", None)
+    assert PlanningFigures.objects.get(sku=sku).on_hand == 73
