@@ -9,7 +9,9 @@ class InventoryConfig(AppConfig):
     def ready(self):
         from inventory import hooks
         from inventory.abc import abc_classify
+        from inventory.demand import demand_facts_update
         from inventory.facts import facts_ensure_rows
 
         hooks.register_nightly_step(0, "facts rows", facts_ensure_rows)
+        hooks.register_nightly_step(10, "demand", demand_facts_update)
         hooks.register_nightly_step(20, "abc", abc_classify)
