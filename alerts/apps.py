@@ -21,6 +21,23 @@ def enqueue_recheck(movement_ids: list[int]) -> None:
         logger.exception("could not enqueue the stock check of %d movements", len(movement_ids))
 
 
+def annotate_stock_rows(rows):
+    """`stock/` rows (StockBalance) get this app's planning figures, joined in the same query."""
+    from django.db.models import F, FilteredRelation, Q
+
+    return rows.annotate(
+        plan=FilteredRelation(
+            "sku__planning", condition=Q(sku__planning__warehouse=F("warehouse"))
+        ),
+        planned_safety_stock=F("plan__safety_stock_units"),
+        planned_reorder_point=F("plan__reorder_point_units"),
+        planned_status=F("plan__status"),
+        planned_days_of_cover=F("plan__days_of_cover"),
+        planned_suggested_order_qty=F("plan__suggested_order_qty"),
+        planned_ad_advice=F("plan__ad_advice"),
+    )
+
+
 class AlertsConfig(AppConfig):
     name = "alerts"
     verbose_name = _("Replenishment and alerts")
@@ -33,3 +50,5 @@ class AlertsConfig(AppConfig):
         hooks.register_nightly_step(PLANNING_STEP_ORDER, "planning", planning_recompute)
         hooks.register_nightly_step(ALERTS_STEP_ORDER, "alerts", alerts_nightly)
         hooks.on_movements_posted(enqueue_recheck)
+        if annotate_stock_rows not in hooks.stock_row_annotators:
+            hooks.stock_row_annotators.append(annotate_stock_rows)

@@ -93,3 +93,24 @@ def test_planning_rows_for_the_stock_endpoint(purchaser, data, django_assert_num
     assert (low.safety_stock_units, low.reorder_point_units, low.status) == (0, 75, "REORDER")
     assert low.abc_class == "" and low.slow_mover is False
     assert low.warehouse.code == "A" and low.sku.supplier.name
+
+
+def test_stock_endpoint_shows_the_planning_figures_of_the_last_recompute(
+    api, purchaser, data, django_assert_max_num_queries
+):
+    api.force_authenticate(purchaser)
+    with django_assert_max_num_queries(6):
+        body = api.get("/api/v1/stock/?warehouse=A").json()
+    rows = {r["sku"]: r for r in body["results"]}
+    assert set(rows) == {"LOW", "FINE"}
+    low = rows["LOW"]
+    figures = PlanningFigures.objects.get(sku=data["LOW"])
+    assert (low["on_hand"], low["safety_stock"], low["reorder_point"], low["status"]) == (
+        50,
+        figures.safety_stock_units,
+        75,
+        "REORDER",
+    )
+    assert low["suggested_order_qty"] == figures.suggested_order_qty
+    assert low["ad_advice"] == figures.ad_advice
+    assert low["days_of_cover"] == pytest.approx(figures.days_of_cover)
