@@ -24,6 +24,17 @@ app.conf.beat_schedule = {
         "task": "counting.tasks.daily_count_schedule_task",
         "schedule": crontab(hour=3, minute=0),
     },
+    # After the nightly recompute: one reorder digest per supplier and purchaser (deduplicated
+    # per day, so a second beat cannot send it twice).
+    "reorder-digest-daily": {
+        "task": "alerts.tasks.daily_digest_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Re-enqueue outbox emails whose task was lost (broker outage, worker killed).
+    "outbox-sweep": {
+        "task": "alerts.tasks.send_pending_emails_task",
+        "schedule": crontab(minute="*/5"),
+    },
     "turnover-digest-weekly": {
         "task": "inventory.tasks.turnover_digest_task",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),

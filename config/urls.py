@@ -20,4 +20,6 @@ urlpatterns = [
     path("", include("inventory.urls")),
     path("counts/", include("counting.urls")),
     path("api/v1/", include("counting.api_urls")),
+    path("", include("alerts.urls")),
+    path("api/v1/", include("alerts.api_urls")),
 ]

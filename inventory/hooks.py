@@ -5,6 +5,9 @@ importing them (STYLE.md: apps depend on inventory, never the other way).
   transaction commits (alerts re-check the touched SKUs there).
 - `nightly_steps`: (order, name, callable(as_of_date)) run in order by the nightly job.
 - `dashboard_tiles`: callables(request) -> dict for the landing page.
+- `stock_row_annotators`: callables(StockBalance queryset) -> queryset, adding the figures an
+  app owns to the rows of `stock/` (alerts adds SS, ROP, status, suggestion and ad advice as
+  `planned_<field>` annotations).
 """
 
 from collections.abc import Callable
@@ -12,6 +15,7 @@ from collections.abc import Callable
 after_movements_posted: list[Callable[[list[int]], None]] = []
 nightly_steps: list[tuple[int, str, Callable]] = []
 dashboard_tiles: list[Callable] = []
+stock_row_annotators: list[Callable] = []
 
 
 def on_movements_posted(func):

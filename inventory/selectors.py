@@ -153,7 +153,7 @@ def stock_rows_for(user) -> QuerySet[StockBalance]:
         Value(0),
         output_field=IntegerField(),
     )
-    return (
+    rows = (
         StockBalance.objects.filter(warehouse__in=warehouses_for(user))
         .select_related("warehouse", "sku")
         .annotate(
@@ -169,3 +169,8 @@ def stock_rows_for(user) -> QuerySet[StockBalance]:
         )
         .order_by("warehouse__code", "sku__seller_sku")
     )
+    from inventory import hooks
+
+    for annotate in hooks.stock_row_annotators:
+        rows = annotate(rows)
+    return rows

@@ -188,27 +188,27 @@ class StockSerializer(serializers.ModelSerializer):
             "computed_at",
         ]
 
-    # Filled by the replenishment planning (SS, ROP, status, advice) once it exists.
-    def _planned(self, obj) -> None:
-        return None
+    # Added by the apps that own them (hooks.stock_row_annotators); null until computed.
+    def _planned(self, obj, name):
+        return getattr(obj, f"planned_{name}", None)
 
     def get_safety_stock(self, obj) -> int | None:
-        return self._planned(obj)
+        return self._planned(obj, "safety_stock")
 
     def get_reorder_point(self, obj) -> int | None:
-        return self._planned(obj)
+        return self._planned(obj, "reorder_point")
 
     def get_status(self, obj) -> str | None:
-        return self._planned(obj)
+        return self._planned(obj, "status")
 
     def get_days_of_cover(self, obj) -> float | None:
-        return self._planned(obj)
+        return self._planned(obj, "days_of_cover")
 
     def get_suggested_order_qty(self, obj) -> int | None:
-        return self._planned(obj)
+        return self._planned(obj, "suggested_order_qty")
 
     def get_ad_advice(self, obj) -> str | None:
-        return self._planned(obj)
+        return self._planned(obj, "ad_advice")
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -1,0 +1,64 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from alerts.models import AdAdvice, Alert, PlanningFigures, StockStatus
+from inventory.models import ABCClass, Supplier
+from inventory.selectors import warehouses_for
+
+
+def _user_warehouses(request):
+    return warehouses_for(request.user) if request else None
+
+
+class ReplenishmentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    warehouse = django_filters.ModelChoiceFilter(
+        queryset=_user_warehouses, to_field_name="code", label=_("Warehouse")
+    )
+    supplier = django_filters.ModelChoiceFilter(
+        field_name="sku__supplier", queryset=Supplier.objects.all(), label=_("Supplier")
+    )
+    status = django_filters.ChoiceFilter(choices=StockStatus.choices, label=_("Status"))
+    abc = django_filters.ChoiceFilter(
+        field_name="abc_class", choices=ABCClass.choices, label=_("ABC class")
+    )
+    ad_advice = django_filters.ChoiceFilter(choices=AdAdvice.choices, label=_("Ad advice"))
+
+    class Meta:
+        model = PlanningFigures
+        fields = ["q", "warehouse", "supplier", "status", "abc", "ad_advice"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(sku__seller_sku__icontains=value) | Q(sku__name__icontains=value))
+
+
+class AdAdviceFilter(django_filters.FilterSet):
+    warehouse = django_filters.ModelChoiceFilter(
+        queryset=_user_warehouses, to_field_name="code", label=_("Warehouse")
+    )
+    ad_advice = django_filters.ChoiceFilter(choices=AdAdvice.choices, label=_("Ad advice"))
+
+    class Meta:
+        model = PlanningFigures
+        fields = ["warehouse", "ad_advice"]
+
+
+class AlertFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(
+        choices=[("open", _("Open")), ("resolved", _("Resolved"))],
+        method="filter_state",
+        label=_("Open or resolved"),
+        empty_label=_("All"),
+    )
+    warehouse = django_filters.ModelChoiceFilter(
+        queryset=_user_warehouses, to_field_name="code", label=_("Warehouse")
+    )
+    status = django_filters.ChoiceFilter(choices=StockStatus.choices[:3], label=_("Status"))
+
+    class Meta:
+        model = Alert
+        fields = ["state", "warehouse", "status"]
+
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(resolved_at__isnull=value == "open")

@@ -1,0 +1,282 @@
+"""Planning figures (SS, ROP, order-up-to, suggestion, status, ad advice), set-based.
+
+The nightly step is one INSERT … SELECT … ON CONFLICT DO UPDATE over every (warehouse, SKU)
+with demand facts, on PostgreSQL and SQLite alike. z is computed in Python (statistics) once per
+distinct service level and joined in as a tiny VALUES table; the rest of the arithmetic is SQL,
+in the same order of operations as alerts/formulas.py so both give the same doubles.
+
+The real-time check after a posting (`planning_recheck`) keeps the stored SS/ROP and only
+re-evaluates on hand, on order, status, suggestion and ad advice for the touched pairs.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from alerts import formulas
+from alerts.models import PlanningFigures
+from inventory.models import OPEN_PO_STATUSES, SKU, SkuFacts, StockBalance
+from inventory.selectors import on_order_by_key
+
+_EPS = "CAST(0.000000001 AS DOUBLE PRECISION)"
+
+_PLANNING_SQL = """
+WITH zt (level_key, service_level, z) AS (VALUES {levels}),
+learned AS (
+    SELECT sku_id, COUNT(*) AS n,
+           CAST(SUM(actual_lead_time_days) AS DOUBLE PRECISION) AS s1,
+           CAST(SUM(actual_lead_time_days * actual_lead_time_days) AS DOUBLE PRECISION) AS s2
+    FROM inventory_purchaseorderline
+    WHERE actual_lead_time_days IS NOT NULL
+    GROUP BY sku_id
+    HAVING COUNT(*) >= 3
+),
+open_orders AS (
+    SELECT po.warehouse_id, l.sku_id, SUM(l.quantity - l.received_quantity) AS qty
+    FROM inventory_purchaseorderline l
+    JOIN inventory_purchaseorder po ON po.id = l.purchase_order_id
+    WHERE po.status IN (%(open1)s, %(open2)s)
+    GROUP BY po.warehouse_id, l.sku_id
+),
+base AS (
+    SELECT f.warehouse_id, f.sku_id, f.as_of, f.slow_mover,
+           COALESCE(b.on_hand, 0) AS on_hand,
+           COALESCE(oo.qty, 0) AS on_order,
+           f.avg_daily_demand AS d,
+           f.demand_std AS sd,
+           COALESCE(s.lead_time_days, sup.lead_time_days, 0)
+               + COALESCE(s.logistics_days, sup.logistics_days, 0) AS lt,
+           CASE WHEN s.lead_time_std_days IS NOT NULL
+                    THEN CAST(s.lead_time_std_days AS DOUBLE PRECISION)
+                WHEN sup.lead_time_std_days > 0
+                    THEN CAST(sup.lead_time_std_days AS DOUBLE PRECISION)
+                WHEN ln.n IS NOT NULL AND ln.s2 - ln.s1 * ln.s1 / ln.n > 0
+                    THEN SQRT((ln.s2 - ln.s1 * ln.s1 / ln.n) / (ln.n - 1))
+                ELSE CAST(0 AS DOUBLE PRECISION) END AS lt_std,
+           CASE WHEN s.lead_time_std_days IS NOT NULL THEN 'sku'
+                WHEN sup.lead_time_std_days > 0 THEN 'supplier'
+                WHEN ln.n IS NOT NULL THEN 'learned'
+                ELSE 'default' END AS lt_std_source,
+           zt.service_level, zt.z,
+           CASE WHEN s.case_pack < 1 THEN 1 ELSE s.case_pack END AS case_pack,
+           s.moq
+    FROM inventory_skufacts f
+    JOIN inventory_sku s ON s.id = f.sku_id
+    LEFT JOIN inventory_supplier sup ON sup.id = s.supplier_id
+    LEFT JOIN inventory_stockbalance b ON b.warehouse_id = f.warehouse_id AND b.sku_id = f.sku_id
+    LEFT JOIN open_orders oo ON oo.warehouse_id = f.warehouse_id AND oo.sku_id = f.sku_id
+    LEFT JOIN learned ln ON ln.sku_id = f.sku_id
+    JOIN zt ON zt.level_key
+        = CAST(ROUND(COALESCE(s.service_level, %(default_level)s) * 10000) AS INTEGER)
+    WHERE s.active = TRUE
+),
+safety AS (
+    SELECT base.*, z * SQRT(lt * sd * sd + d * d * lt_std * lt_std) AS ss FROM base
+),
+points AS (
+    SELECT safety.*,
+           d * lt + ss AS rop,
+           d * (lt + %(review)s) + ss AS s_level,
+           CAST(CEILING(ss - {eps}) AS INTEGER) AS ss_units,
+           CAST(CEILING(d * lt + ss - {eps}) AS INTEGER) AS rop_units,
+           CASE WHEN d > 0 THEN on_hand / d END AS cover
+    FROM safety
+),
+judged AS (
+    SELECT points.*,
+           CASE WHEN on_hand <= 0 THEN 'STOCKOUT'
+                WHEN on_hand <= ss_units THEN 'BELOW_SAFETY'
+                WHEN on_hand + on_order <= rop_units THEN 'REORDER'
+                WHEN cover IS NULL OR cover > %(overstock)s THEN 'OVERSTOCK'
+                ELSE 'OK' END AS status,
+           CAST(CEILING(s_level - (on_hand + on_order) - {eps}) AS INTEGER) AS short_units
+    FROM points
+),
+final AS (
+    SELECT judged.*,
+           CASE WHEN short_units <= 0 THEN 0
+                WHEN (short_units + case_pack - 1) / case_pack * case_pack < moq THEN moq
+                ELSE (short_units + case_pack - 1) / case_pack * case_pack END AS suggested,
+           CASE status WHEN 'STOCKOUT' THEN 0 WHEN 'BELOW_SAFETY' THEN 1 WHEN 'REORDER' THEN 2
+                       WHEN 'OVERSTOCK' THEN 3 ELSE 4 END AS urgency,
+           CASE WHEN status IN ('STOCKOUT', 'BELOW_SAFETY') THEN 'PAUSE'
+                WHEN cover IS NOT NULL AND cover < lt THEN 'REDUCE'
+                WHEN slow_mover OR status = 'OVERSTOCK' THEN 'PUSH'
+                ELSE 'KEEP' END AS ad_advice
+    FROM judged
+)
+INSERT INTO alerts_planningfigures (
+    warehouse_id, sku_id, as_of, on_hand, on_order, avg_daily_demand, demand_std,
+    lead_time_days, lead_time_std_days, lead_time_std_source, service_level, z,
+    safety_stock, reorder_point, safety_stock_units, reorder_point_units, order_up_to,
+    suggested_order_qty, days_of_cover, status, urgency, ad_advice, computed_at, checked_at
+)
+SELECT warehouse_id, sku_id, %(as_of)s, on_hand, on_order, d, sd,
+       lt, lt_std, lt_std_source, service_level, z,
+       ss, rop, ss_units, rop_units, s_level,
+       suggested, cover, status, urgency, ad_advice, %(now)s, %(now)s
+FROM final
+WHERE TRUE
+ON CONFLICT (warehouse_id, sku_id) DO UPDATE SET
+    as_of = excluded.as_of,
+    on_hand = excluded.on_hand,
+    on_order = excluded.on_order,
+    avg_daily_demand = excluded.avg_daily_demand,
+    demand_std = excluded.demand_std,
+    lead_time_days = excluded.lead_time_days,
+    lead_time_std_days = excluded.lead_time_std_days,
+    lead_time_std_source = excluded.lead_time_std_source,
+    service_level = excluded.service_level,
+    z = excluded.z,
+    safety_stock = excluded.safety_stock,
+    reorder_point = excluded.reorder_point,
+    safety_stock_units = excluded.safety_stock_units,
+    reorder_point_units = excluded.reorder_point_units,
+    order_up_to = excluded.order_up_to,
+    suggested_order_qty = excluded.suggested_order_qty,
+    days_of_cover = excluded.days_of_cover,
+    status = excluded.status,
+    urgency = excluded.urgency,
+    ad_advice = excluded.ad_advice,
+    computed_at = excluded.computed_at,
+    checked_at = excluded.checked_at
+"""
+
+
+def _level_key(level) -> int:
+    return round(float(level) * 10000)
+
+
+def planning_recompute(as_of: date) -> int:
+    """Nightly step: SS, ROP, S, suggestion, status and ad advice for every active pair.
+
+    One upsert statement; rows of pairs that no longer qualify (inactive SKU) are deleted.
+    Returns the number of planning rows.
+    """
+    params = settings.STOCKWISE
+    default_level = Decimal(str(params["DEFAULT_SERVICE_LEVEL"]))
+    levels = {_level_key(default_level): float(default_level)}
+    for level in SKU.objects.exclude(service_level=None).values_list("service_level", flat=True):
+        levels.setdefault(_level_key(level), float(level))
+    values, sql_params = [], {}
+    for n, (key, level) in enumerate(sorted(levels.items())):
+        values.append(f"(%(k{n})s, %(l{n})s, %(z{n})s)")
+        sql_params.update({f"k{n}": key, f"l{n}": level, f"z{n}": formulas.z_for(level)})
+    now = timezone.now()
+    sql_params.update(
+        {
+            "open1": OPEN_PO_STATUSES[0],
+            "open2": OPEN_PO_STATUSES[1],
+            "default_level": default_level,
+            "review": params["REVIEW_PERIOD_DAYS"],
+            "overstock": params["OVERSTOCK_DAYS"],
+            "as_of": connection.ops.adapt_datefield_value(as_of),
+            "now": connection.ops.adapt_datetimefield_value(now),
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_PLANNING_SQL.format(levels=", ".join(values), eps=_EPS), sql_params)
+    PlanningFigures.objects.exclude(computed_at=now).delete()
+    return PlanningFigures.objects.count()
+
+
+def planning_recheck(pairs: set[tuple[int, int]]) -> list[int]:
+    """Re-evaluate the live part of the stored figures of the given (warehouse, SKU) pairs.
+
+    Stored SS/ROP/S stay as of the last recompute; on hand and on order are read now. Returns
+    the ids of the planning rows checked (pairs never recomputed have none and are skipped: the
+    nightly run picks them up). A fixed number of queries, whatever the number of pairs. Call it
+    inside a transaction (the row locks last until the alerts are in line).
+    """
+    if not pairs:
+        return []
+    warehouse_ids = {w for w, _s in pairs}
+    sku_ids = {s for _w, s in pairs}
+    # Lock the rows (in pk order, so concurrent checks cannot deadlock) *before* reading live
+    # stock: checks of one pair then run one after the other, each seeing the stock committed
+    # before it, so a check that read stale stock cannot undo what a later one decided.
+    locked = (
+        PlanningFigures.objects.select_related("sku")
+        .select_for_update(of=("self",))
+        .filter(warehouse_id__in=warehouse_ids, sku_id__in=sku_ids)
+        .order_by("pk")
+    )
+    rows = [row for row in locked if (row.warehouse_id, row.sku_id) in pairs]
+    if not rows:
+        return []
+    on_hand = {
+        (w, s): q
+        for w, s, q in StockBalance.objects.filter(
+            warehouse_id__in=warehouse_ids, sku_id__in=sku_ids
+        ).values_list("warehouse_id", "sku_id", "on_hand")
+    }
+    on_order = on_order_by_key(warehouse_ids=warehouse_ids, sku_ids=sku_ids)
+    slow = {
+        (w, s)
+        for w, s in SkuFacts.objects.filter(
+            warehouse_id__in=warehouse_ids, sku_id__in=sku_ids, slow_mover=True
+        ).values_list("warehouse_id", "sku_id")
+    }
+    now = timezone.now()
+    overstock = settings.STOCKWISE["OVERSTOCK_DAYS"]
+    for row in rows:
+        key = (row.warehouse_id, row.sku_id)
+        live = live_figures(
+            row,
+            on_hand=on_hand.get(key, 0),
+            on_order=on_order.get(key, 0),
+            slow_mover=key in slow,
+            overstock_days=overstock,
+        )
+        for name, value in live.items():
+            setattr(row, name, value)
+        row.checked_at = now
+    PlanningFigures.objects.bulk_update(
+        rows,
+        [
+            "on_hand",
+            "on_order",
+            "days_of_cover",
+            "status",
+            "urgency",
+            "suggested_order_qty",
+            "ad_advice",
+            "checked_at",
+        ],
+        batch_size=500,
+    )
+    return [row.pk for row in rows]
+
+
+def live_figures(
+    row: PlanningFigures, *, on_hand: int, on_order: int, slow_mover: bool, overstock_days: float
+) -> dict:
+    """The figures that depend on stock now, from the stored d, L, SS/ROP units and S."""
+    cover = formulas.days_of_cover(on_hand, row.avg_daily_demand)
+    stock_status = formulas.status(
+        on_hand=on_hand,
+        on_order=on_order,
+        ss_units=row.safety_stock_units,
+        rop_units=row.reorder_point_units,
+        cover=cover,
+        overstock_days=overstock_days,
+    )
+    return {
+        "on_hand": on_hand,
+        "on_order": on_order,
+        "days_of_cover": cover,
+        "status": stock_status,
+        "urgency": formulas.urgency(stock_status),
+        "suggested_order_qty": formulas.suggested_order(
+            row.order_up_to, on_hand + on_order, row.sku.case_pack, row.sku.moq
+        ),
+        "ad_advice": formulas.ad_advice(
+            stock_status=stock_status,
+            cover=cover,
+            lead_time=row.lead_time_days,
+            slow_mover=slow_mover,
+        ),
+    }

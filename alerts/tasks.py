@@ -1,0 +1,41 @@
+"""Celery tasks: thin interfaces over alerts services (ids in, never model instances)."""
+
+import logging
+
+from celery import shared_task
+
+from alerts import emails, services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def recheck_movements_task(movement_ids: list[int]) -> int:
+    """The real-time check after a posting; returns the number of alerts opened."""
+    return len(services.recheck_after_movements(movement_ids))
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def send_outbox_email_task(self, outbox_id: int) -> bool:
+    """Send one outbox row; a temporary refusal retries after the backoff the row recorded."""
+    outcome = emails.outbox_send(outbox_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.sent
+
+
+@shared_task(acks_late=True)
+def send_pending_emails_task() -> int:
+    """Beat sweep: re-enqueue pending rows whose task seems lost (broker down, worker lost)."""
+    ids = emails.outbox_due_ids()
+    for pk in ids:
+        send_outbox_email_task.delay(pk)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def daily_digest_task(day: str | None = None) -> int:
+    """Beat: the daily reorder digest per supplier (idempotent per day)."""
+    from datetime import date
+
+    return len(emails.digests_enqueue(date.fromisoformat(day) if day else None))
