@@ -20,6 +20,11 @@ app.conf.beat_schedule = {
         "task": "inventory.tasks.check_ledger_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # After Monday's recompute has flagged the slow movers; skips warehouses not yet due.
+    "propose-clearance-weekly": {
+        "task": "clearance.tasks.propose_clearance_batches_task",
+        "schedule": crontab(day_of_week="mon", hour=3, minute=0),
+    },
 }
 
 

@@ -13,4 +13,6 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("inventory.urls")),
+    path("clearance/", include("clearance.urls")),
+    path("api/v1/", include("clearance.api_urls")),
 ]

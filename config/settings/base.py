@@ -184,6 +184,17 @@ STOCKWISE = {
     "FULL_COUNT_DAYS": 90,
     # A movement may be dated at most this far in the future (clock skew between shops and us).
     "MAX_FUTURE_DAYS": 1,
+    # Clearance: "at risk" when on hand lasts longer than this at the average daily demand.
+    "AT_RISK_DAYS": env.int("AT_RISK_DAYS", default=90),
+    # A scheduled clearance proposal is due when a warehouse's last batch is this many days old.
+    "CLEARANCE_PROPOSAL_DAYS": env.int("CLEARANCE_PROPOSAL_DAYS", default=7),
+    # Suggested strategy: write off beyond this age; else a promotion at the discount for the
+    # age band (oldest unit age <= days: percent) if it still recovers the unit cost, else a
+    # bundle with the category's best seller, else the deepest cost-recovering discount if it
+    # is at least CLEARANCE_MIN_DISCOUNT, else a channel transfer.
+    "CLEARANCE_WRITE_OFF_AGE_DAYS": env.int("CLEARANCE_WRITE_OFF_AGE_DAYS", default=365),
+    "CLEARANCE_MIN_DISCOUNT": env.int("CLEARANCE_MIN_DISCOUNT", default=10),
+    "CLEARANCE_DISCOUNTS": [(60, 20), (90, 30), (180, 40), (None, 50)],
 }
 
 # The covering index INCLUDE columns exist on PostgreSQL only; SQLite (the demo default) simply
