@@ -33,7 +33,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
 from inventory.models import Category, MovementKind, Warehouse
 
@@ -146,23 +145,31 @@ def _d(value: date):
 def _layers_cte(
     windows: list[_Window], as_of: date, *, category_id: int | None, sku_ids: list[int] | None
 ) -> tuple[str, list]:
-    """The WITH clause shared by the selector and the nightly step: `totals` and `aged`."""
-    params: list = []
-    cutoff = " OR ".join("(m.warehouse_id = %s AND m.occurred_at < %s)" for _w in windows)
+    """The WITH clause shared by the selector and the nightly step: `totals` and `aged`.
+
+    The ledger is read twice (all rows for the totals, inbound rows for the running sum)
+    rather than through one materialised CTE: writing the whole history to a temporary
+    tuplestore cost more than the second scan. The running sum is ordered by occurred_at only,
+    the order of the (sku, warehouse, occurred_at) index, so PostgreSQL can skip the sort;
+    rows tied on occurred_at have the same day, so their order cannot change any figure.
+    """
+    where = " OR ".join("(m.warehouse_id = %s AND m.occurred_at < %s)" for _w in windows)
+    where = f"({where})"
+    where_params: list = []
     for w in windows:
-        params += [w.warehouse_id, _dt(w.end)]
-    extra = ""
+        where_params += [w.warehouse_id, _dt(w.end)]
     if category_id is not None:
-        extra += " AND m.sku_id IN (SELECT id FROM inventory_sku WHERE category_id = %s)"
-        params.append(category_id)
+        where += " AND m.sku_id IN (SELECT id FROM inventory_sku WHERE category_id = %s)"
+        where_params.append(category_id)
     if sku_ids is not None:
-        extra += f" AND m.sku_id IN ({', '.join(['%s'] * len(sku_ids))})"
-        params += list(sku_ids)
-    in_sales_window = " OR ".join("(warehouse_id = %s AND occurred_at >= %s)" for _w in windows)
-    sales_params: list = []
+        where += f" AND m.sku_id IN ({', '.join(['%s'] * len(sku_ids))})"
+        where_params += list(sku_ids)
+    in_sales_window = " OR ".join("(m.warehouse_id = %s AND m.occurred_at >= %s)" for _w in windows)
+    params: list = [MovementKind.SALE.value]
     for w in windows:
-        sales_params += [w.warehouse_id, _dt(w.sales_start)]
-    params += [MovementKind.SALE.value, *sales_params]
+        params += [w.warehouse_id, _dt(w.sales_start)]
+    params += where_params  # totals
+    params += where_params  # inbound
     params += _local_date_params()
 
     bounds = [_d(as_of - timedelta(days=low)) for _s, low, _h in BUCKETS[1:]]
@@ -184,28 +191,24 @@ def _layers_cte(
 
     # Only constant fragments and placeholders are formatted in; every value is a parameter.
     sql = f"""
-    WITH mv AS (
-        SELECT m.id, m.warehouse_id, m.sku_id, m.occurred_at, m.quantity, m.kind
-        FROM inventory_stockmovement m
-        WHERE ({cutoff}){extra}
-    ),
-    totals AS (
-        SELECT warehouse_id, sku_id,
-            SUM(quantity) AS on_hand,
-            SUM(CASE WHEN quantity < 0 THEN -quantity ELSE 0 END) AS total_out,
-            SUM(CASE WHEN kind = %s AND ({in_sales_window}) THEN -quantity ELSE 0 END)
+    WITH totals AS (
+        SELECT m.warehouse_id, m.sku_id,
+            SUM(m.quantity) AS on_hand,
+            SUM(CASE WHEN m.quantity < 0 THEN -m.quantity ELSE 0 END) AS total_out,
+            SUM(CASE WHEN m.kind = %s AND ({in_sales_window}) THEN -m.quantity ELSE 0 END)
                 AS sold_recent
-        FROM mv
-        GROUP BY warehouse_id, sku_id
+        FROM inventory_stockmovement m
+        WHERE {where}
+        GROUP BY m.warehouse_id, m.sku_id
     ),
     inbound AS (
-        SELECT id, warehouse_id, sku_id, occurred_at, quantity,
-            SUM(quantity) OVER (
-                PARTITION BY warehouse_id, sku_id ORDER BY occurred_at, id
+        SELECT m.warehouse_id, m.sku_id, m.occurred_at, m.quantity,
+            SUM(m.quantity) OVER (
+                PARTITION BY m.sku_id, m.warehouse_id ORDER BY m.occurred_at
                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
             ) AS cum_in
-        FROM mv
-        WHERE quantity > 0
+        FROM inventory_stockmovement m
+        WHERE {where} AND m.quantity > 0
     ),
     layers AS (
         SELECT i.warehouse_id, i.sku_id,
@@ -308,7 +311,9 @@ def ageing_facts_update(as_of: date) -> int:
     every SkuFacts row, as of the end of `as_of`. Returns the number of rows written.
 
     The heavy read is materialised in a temporary table first (CREATE TABLE AS may run in
-    parallel on PostgreSQL, an UPDATE never does), then one UPDATE … FROM writes it back.
+    parallel on PostgreSQL, an UPDATE never does), then UPDATE … FROM writes it back. The read
+    does not join SkuFacts: its rows were just inserted by the first step, so the planner has
+    no statistics for them and would re-run the whole ageing per facts row.
     """
     params_cfg = settings.STOCKWISE
     windows = _windows(Warehouse.objects.values_list("pk", "timezone"), as_of)
@@ -317,32 +322,46 @@ def ageing_facts_update(as_of: date) -> int:
     cte, params = _layers_cte(windows, as_of, category_id=None, sku_ids=None)
     slow_before = _d(as_of - timedelta(days=params_cfg["SLOW_MOVER_AGE_DAYS"]))
     select = f"""{cte}
-    SELECT f.id AS facts_id,
+    SELECT t.warehouse_id, t.sku_id,
         CASE WHEN a.oldest_date IS NULL THEN NULL
              ELSE {_days_between_sql("%s", "a.oldest_date")} END AS oldest_age,
-        COALESCE(t.sold_recent, 0) AS sold_recent,
-        CASE WHEN t.on_hand > 0 AND a.oldest_date < %s AND COALESCE(t.sold_recent, 0) <= %s
+        t.sold_recent,
+        CASE WHEN t.on_hand > 0 AND a.oldest_date < %s AND t.sold_recent <= %s
              THEN TRUE ELSE FALSE END AS slow
-    FROM inventory_skufacts f
-    LEFT JOIN totals t ON t.warehouse_id = f.warehouse_id AND t.sku_id = f.sku_id
-    LEFT JOIN aged a ON a.warehouse_id = f.warehouse_id AND a.sku_id = f.sku_id
+    FROM totals t
+    LEFT JOIN aged a ON a.warehouse_id = t.warehouse_id AND a.sku_id = t.sku_id
     """  # noqa: S608 (constant fragments and placeholders only; values are parameters)
     params += [_d(as_of), slow_before, params_cfg["SLOW_MOVER_MAX_SALES"]]
+    same_pair = (
+        "t.warehouse_id = inventory_skufacts.warehouse_id AND t.sku_id = inventory_skufacts.sku_id"
+    )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS sw_ageing_facts")
         cursor.execute(f"CREATE TEMPORARY TABLE sw_ageing_facts AS {select}", params)
         cursor.execute(
-            """
+            "CREATE INDEX sw_ageing_facts_pair ON sw_ageing_facts (warehouse_id, sku_id)"
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE sw_ageing_facts")
+        cursor.execute(
+            f"""
             UPDATE inventory_skufacts
             SET oldest_unit_age_days = t.oldest_age,
                 units_sold_slow_window = t.sold_recent,
-                slow_mover = t.slow,
-                computed_at = %s
+                slow_mover = t.slow
             FROM sw_ageing_facts t
-            WHERE t.facts_id = inventory_skufacts.id
-            """,
-            [_dt(timezone.now())],
+            WHERE {same_pair}
+            """  # noqa: S608
         )
         written = cursor.rowcount
+        # Pairs with no movement up to D (a balance that started later): no stock, no age.
+        cursor.execute(
+            f"""
+            UPDATE inventory_skufacts
+            SET oldest_unit_age_days = NULL, units_sold_slow_window = 0, slow_mover = FALSE
+            WHERE NOT EXISTS (SELECT 1 FROM sw_ageing_facts t WHERE {same_pair})
+            """  # noqa: S608
+        )
+        written += cursor.rowcount
         cursor.execute("DROP TABLE sw_ageing_facts")
     return written

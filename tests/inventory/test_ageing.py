@@ -318,3 +318,16 @@ def test_nightly_step_clears_a_flag_that_no_longer_holds(warehouse, sku):
     recompute(D)
     assert facts(warehouse, sku).slow_mover is False
     assert facts(warehouse, sku).units_sold_slow_window == 1
+
+
+def test_recompute_for_a_day_before_the_first_movement_clears_the_facts(warehouse, sku):
+    post(warehouse, sku, K.RECEIPT, 5, ago(60))
+    recompute(D)
+    assert facts(warehouse, sku).slow_mover is True
+    recompute(ago(61))
+    row = facts(warehouse, sku)
+    assert (row.oldest_unit_age_days, row.slow_mover, row.units_sold_slow_window) == (
+        None,
+        False,
+        0,
+    )
