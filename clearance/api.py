@@ -59,12 +59,26 @@ def _parse_day(value: str | None, name: str) -> date:
         ) from None
 
 
-class AgeingView(generics.GenericAPIView):
+class AgeingView(generics.ListAPIView):
     """Per (warehouse, SKU) with stock at the end of `as_of`: FIFO units and value per age
     bucket and the oldest unit's age."""
 
     permission_classes = [api_capability(Capability.VIEW_STOCK)]
     serializer_class = AgeingRowSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        user = self.request.user
+        as_of = _parse_day(params.get("as_of"), "as_of")
+        if code := params.get("warehouse"):
+            warehouses = [get_object_or_404(warehouses_for(user), code=code)]
+        else:
+            warehouses = list(warehouses_for(user))
+        sku_ids = None
+        if seller_sku := params.get("sku"):
+            sku_ids = [get_object_or_404(SKU, seller_sku=seller_sku).pk]
+        rows = ageing_rows(warehouses, as_of, sku_ids=sku_ids)
+        return [{**row.as_dict(), "as_of": as_of} for row in rows]
 
     @extend_schema(
         parameters=[
@@ -73,22 +87,8 @@ class AgeingView(generics.GenericAPIView):
             OpenApiParameter("sku", OpenApiTypes.STR, description="seller SKU"),
         ]
     )
-    def get(self, request):
-        params = request.query_params
-        as_of = _parse_day(params.get("as_of"), "as_of")
-        if code := params.get("warehouse"):
-            warehouses = [get_object_or_404(warehouses_for(request.user), code=code)]
-        else:
-            warehouses = list(warehouses_for(request.user))
-        sku_ids = None
-        if seller_sku := params.get("sku"):
-            sku_ids = [get_object_or_404(SKU, seller_sku=seller_sku).pk]
-        rows = [
-            {**row.as_dict(), "as_of": as_of}
-            for row in ageing_rows(warehouses, as_of, sku_ids=sku_ids)
-        ]
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 # --- clearance batches ----------------------------------------------------------------------
@@ -223,6 +223,7 @@ class ClearanceBatchViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [api_capability(Capability.VIEW_STOCK)]
     serializer_class = ClearanceBatchSerializer
+    queryset = ClearanceBatch.objects.none()  # for the schema; get_queryset scopes by user
 
     def get_queryset(self):
         batches = selectors.batches_for(self.request.user)

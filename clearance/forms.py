@@ -28,6 +28,7 @@ class AgeingFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["warehouse"].queryset = warehouses_for(user)
         self.fields["warehouse"].empty_label = _("All my warehouses")
+        self.fields["category"].empty_label = _("All categories")
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-select form-select-sm")
         self.fields["as_of"].widget.attrs["class"] = "form-control form-control-sm"
@@ -50,6 +51,7 @@ class ProposeForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["warehouse"].queryset = warehouses_for(user)
+        self.fields["warehouse"].empty_label = _("Choose a warehouse")
 
 
 class CommentForm(forms.Form):

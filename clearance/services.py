@@ -15,7 +15,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -134,7 +143,11 @@ def batch_propose(
     *, warehouse: Warehouse, user=None, origin: str = BatchOrigin.MANUAL
 ) -> ClearanceBatch | None:
     """Propose a batch from the warehouse's slow movers (as of the last recompute) that are not
-    already in an open batch; None when there is none. Managers are emailed the link."""
+    already in an open batch; None when there is none. Managers are emailed the link.
+
+    At most CLEARANCE_MAX_LINES lines, most capital tied up first: a manager decides each line
+    on one page; the rest wait for the next proposal.
+    """
     # Serialise proposals per warehouse so two clicks cannot put a SKU in two open batches.
     Warehouse.objects.select_for_update().filter(pk=warehouse.pk).first()
     balance = StockBalance.objects.filter(warehouse=warehouse, sku=OuterRef("sku")).values(
@@ -146,7 +159,12 @@ def batch_propose(
         .annotate(on_hand=Subquery(balance))
         .filter(on_hand__gt=0)
         .select_related("sku")
-        .order_by("sku__seller_sku")
+        .annotate(
+            capital=ExpressionWrapper(
+                F("on_hand") * F("sku__unit_cost"), output_field=DecimalField()
+            )
+        )
+        .order_by("-capital", "sku__seller_sku")[: settings.STOCKWISE["CLEARANCE_MAX_LINES"]]
     )
     if not candidates:
         return None

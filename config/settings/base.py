@@ -157,7 +157,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Stockwise API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Stockwise API",
+    "VERSION": "1.0.0",
+    # One name for a choice set used by several fields.
+    "ENUM_NAME_OVERRIDES": {"ClearanceStrategyEnum": "clearance.models.Strategy"},
+}
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"}
@@ -195,6 +200,9 @@ STOCKWISE = {
     "CLEARANCE_WRITE_OFF_AGE_DAYS": env.int("CLEARANCE_WRITE_OFF_AGE_DAYS", default=365),
     "CLEARANCE_MIN_DISCOUNT": env.int("CLEARANCE_MIN_DISCOUNT", default=10),
     "CLEARANCE_DISCOUNTS": [(60, 20), (90, 30), (180, 40), (None, 50)],
+    # Lines per proposed batch (most capital first); one page of decisions stays under
+    # DATA_UPLOAD_MAX_NUMBER_FIELDS (4 fields a line).
+    "CLEARANCE_MAX_LINES": env.int("CLEARANCE_MAX_LINES", default=200),
 }
 
 # The covering index INCLUDE columns exist on PostgreSQL only; SQLite (the demo default) simply

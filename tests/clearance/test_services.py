@@ -113,6 +113,20 @@ def test_a_rejected_or_closed_batch_frees_its_skus_for_the_next_proposal(
     assert set(lines_by_sku(again)) == {"OLD-A", "OLD-B"}
 
 
+def test_a_batch_takes_the_slow_movers_with_most_capital_first_up_to_the_limit(
+    warehouse, make_slow, run_recompute, settings
+):
+    settings.STOCKWISE = {**settings.STOCKWISE, "CLEARANCE_MAX_LINES": 2}
+    make_slow(warehouse, qty=10, cost="1.00", seller_sku="CHEAP")  # 10.00
+    make_slow(warehouse, qty=10, cost="5.00", price="20.00", seller_sku="DEAR")  # 50.00
+    make_slow(warehouse, qty=3, cost="4.00", seller_sku="MIDDLE")  # 12.00
+    run_recompute()
+    first = services.batch_propose(warehouse=warehouse)
+    assert set(lines_by_sku(first)) == {"DEAR", "MIDDLE"}
+    second = services.batch_propose(warehouse=warehouse)
+    assert set(lines_by_sku(second)) == {"CHEAP"}
+
+
 def test_proposal_is_per_warehouse(warehouse, other_warehouse, make_slow, run_recompute):
     make_slow(warehouse, seller_sku="IN-A")
     make_slow(other_warehouse, seller_sku="IN-B")
