@@ -20,6 +20,10 @@ app.conf.beat_schedule = {
         "task": "inventory.tasks.check_ledger_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "counting-daily-schedule": {
+        "task": "counting.tasks.daily_count_schedule_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
     # After Monday's recompute has flagged the slow movers; skips warehouses not yet due.
     "propose-clearance-weekly": {
         "task": "clearance.tasks.propose_clearance_batches_task",

@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import SKU, Category, StockBalance, StockMovement, Supplier, Warehouse
+from inventory.roles import role_of
 
 admin.site.site_header = _("Stockwise administration")
 
@@ -72,3 +75,27 @@ class StockBalanceAdmin(ReadOnlyAdmin):
     search_fields = ("sku__seller_sku",)
     list_select_related = ("warehouse", "sku")
     show_full_result_count = False
+
+
+class WarehouseMembershipInline(admin.TabularInline):
+    """Warehouses a user belongs to, edited on the user's admin page."""
+
+    model = Warehouse.members.through
+    extra = 1
+    verbose_name = _("warehouse membership")
+    verbose_name_plural = _("warehouse memberships")
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StockwiseUserAdmin(UserAdmin):
+    inlines = [WarehouseMembershipInline]
+    list_display = ("username", "email", "role", "is_active", "last_login")
+
+    @admin.display(description=_("role"))
+    def role(self, obj):
+        found = role_of(obj)
+        return found.label if found else "—"

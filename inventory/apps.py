@@ -8,8 +8,10 @@ class InventoryConfig(AppConfig):
 
     def ready(self):
         from inventory import hooks
+        from inventory.abc import abc_classify
         from inventory.ageing import ageing_facts_update
         from inventory.facts import facts_ensure_rows
 
         hooks.register_nightly_step(0, "facts rows", facts_ensure_rows)
+        hooks.register_nightly_step(20, "abc", abc_classify)
         hooks.register_nightly_step(30, "ageing", ageing_facts_update)

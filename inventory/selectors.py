@@ -112,3 +112,48 @@ def on_order_by_key(*, warehouse_ids=None, sku_ids=None) -> dict[tuple[int, int]
         .values_list("purchase_order__warehouse_id", "sku_id", "open")
     )
     return {(w, s): int(q) for w, s, q in rows if q}
+
+
+def stock_rows_for(user) -> QuerySet[StockBalance]:
+    """One row per (warehouse, SKU) of the user's warehouses: live on_hand, on_order (open PO
+    quantity), lead time L (SKU else supplier, procurement + logistics days) and the facts of
+    the last recompute. One query for any page size (a subquery and a filtered join)."""
+    from django.db.models import F, FilteredRelation, Q
+
+    from inventory.models import OPEN_PO_STATUSES, PurchaseOrderLine
+
+    on_order = (
+        PurchaseOrderLine.objects.filter(
+            purchase_order__status__in=OPEN_PO_STATUSES,
+            purchase_order__warehouse_id=OuterRef("warehouse_id"),
+            sku_id=OuterRef("sku_id"),
+        )
+        .values("sku_id")
+        .annotate(open=Sum(F("quantity") - F("received_quantity")))
+        .values("open")
+    )
+    procurement = Coalesce(
+        "sku__lead_time_days", "sku__supplier__lead_time_days", output_field=IntegerField()
+    )
+    logistics = Coalesce(
+        "sku__logistics_days",
+        "sku__supplier__logistics_days",
+        Value(0),
+        output_field=IntegerField(),
+    )
+    return (
+        StockBalance.objects.filter(warehouse__in=warehouses_for(user))
+        .select_related("warehouse", "sku")
+        .annotate(
+            on_order=Coalesce(Subquery(on_order, output_field=IntegerField()), Value(0)),
+            lead_time_days=procurement + logistics,
+            here=FilteredRelation("sku__facts", condition=Q(sku__facts__warehouse=F("warehouse"))),
+            avg_daily_demand=F("here__avg_daily_demand"),
+            demand_std=F("here__demand_std"),
+            abc_class=F("here__abc_class"),
+            oldest_unit_age_days=F("here__oldest_unit_age_days"),
+            slow_mover=F("here__slow_mover"),
+            computed_at=F("here__computed_at"),
+        )
+        .order_by("warehouse__code", "sku__seller_sku")
+    )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from inventory import views
+from inventory.purchasing import views as po_views
 
 app_name = "inventory"
 
@@ -13,4 +14,14 @@ urlpatterns = [
     path("movements/<int:pk>/", views.movement_detail, name="movement_detail"),
     path("warehouses/", views.WarehouseListView.as_view(), name="warehouse_list"),
     path("warehouses/<slug:code>/", views.warehouse_detail, name="warehouse_detail"),
+    path("purchase-orders/", po_views.PurchaseOrderListView.as_view(), name="po_list"),
+    path("purchase-orders/new/", po_views.purchase_order_create, name="po_create"),
+    path("purchase-orders/<str:number>/", po_views.purchase_order_detail, name="po_detail"),
+    path(
+        "purchase-orders/<str:number>/receive/",
+        po_views.purchase_order_receive,
+        name="po_receive",
+    ),
+    path("purchase-orders/<str:number>/send/", po_views.purchase_order_send, name="po_send"),
+    path("purchase-orders/<str:number>/cancel/", po_views.purchase_order_cancel, name="po_cancel"),
 ]

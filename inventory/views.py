@@ -150,7 +150,17 @@ class MovementPostView(FormView):
             for message in exc.messages:
                 form.add_error(None, message)
             return self.form_invalid(form)
-        messages.success(self.request, _("Posted: %(movement)s.") % {"movement": posted.movement})
+        movement = posted.movement
+        messages.success(
+            self.request,
+            _("Posted: %(kind)s %(qty)+d of %(sku)s in %(warehouse)s.")
+            % {
+                "kind": movement.get_kind_display(),
+                "qty": movement.quantity,
+                "sku": movement.sku.seller_sku,
+                "warehouse": movement.warehouse.code,
+            },
+        )
         return redirect(data["sku"].get_absolute_url())
 
 

@@ -4,6 +4,7 @@ Unset, the project runs with no servers at all: SQLite, a filesystem Celery brok
 written to files, so `make run` works on a fresh machine.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,6 +36,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "inventory",
     "counting",
     "alerts",
@@ -53,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +97,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout (django-axes): 5 failures for one username from one address lock it for 30 min.
+# The address is REMOTE_ADDR only (django-ipware is not installed), so a forged
+# X-Forwarded-For header cannot reset the count; behind a proxy, set AXES_CLIENT_IP_CALLABLE.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -148,9 +164,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated call answers 401 with `WWW-Authenticate: Token`
+    # (with session auth first DRF can only answer 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -160,8 +178,19 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Stockwise API",
     "VERSION": "1.0.0",
-    # One name for a choice set used by several fields.
-    "ENUM_NAME_OVERRIDES": {"ClearanceStrategyEnum": "clearance.models.Strategy"},
+    "DESCRIPTION": "Inventory back office for TikTok Shop sellers. Objects are named by natural "
+    "keys (warehouse code, seller SKU). Session or token auth (POST /api/v1/auth/token/).",
+    # Swagger UI from our own static files (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set used by several fields: "kind" is both movement kinds and count
+    # kinds; clearance lines have a suggested and a chosen strategy.
+    "ENUM_NAME_OVERRIDES": {
+        "CountKindEnum": "counting.models.CountKind",
+        "ClearanceStrategyEnum": "clearance.models.Strategy",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
@@ -187,6 +216,16 @@ STOCKWISE = {
     "TURNOVER_MAX": env.float("TURNOVER_MAX", default=12),
     "CYCLE_DAYS": {"A": 7, "B": 30, "C": 90},
     "FULL_COUNT_DAYS": 90,
+    # Counts (DOMAIN.md "Counts"): tolerance of a first count by class, in % of the expected
+    # quantity with a floor in units; no class yet counts as C.
+    "COUNT_TOLERANCE_PCT": {"A": 0, "B": 2, "C": 5},
+    "COUNT_TOLERANCE_MIN_UNITS": {"A": 0, "B": 1, "C": 1},
+    # A count is suggested when a day's sales exceed this many times d-bar (after a promotion).
+    "COUNT_SPIKE_FACTOR": 3,
+    # Daily cycle-count capacity = lines per counter per day x counters; counters default to the
+    # warehouse's staff members (at least 1) unless set here.
+    "COUNT_LINES_PER_COUNTER_PER_DAY": env.int("COUNT_LINES_PER_COUNTER_PER_DAY", default=60),
+    "COUNT_COUNTERS_PER_WAREHOUSE": env.int("COUNT_COUNTERS_PER_WAREHOUSE", default=None),
     # A movement may be dated at most this far in the future (clock skew between shops and us).
     "MAX_FUTURE_DAYS": 1,
     # Clearance: "at risk" when on hand lasts longer than this at the average daily demand.

@@ -1,0 +1,1 @@
+"""Counting pages, by topic: sessions (manager and list), entry (counter), reports."""

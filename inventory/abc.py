@@ -1,0 +1,111 @@
+"""ABC class per (warehouse, SKU) by COGS value over the demand window (DOMAIN.md "Counts").
+
+One nightly step, two set-based statements: the classification is read into a temporary table
+(window functions, portable to SQLite >= 3.33 and PostgreSQL), then written into SkuFacts with
+one UPDATE ... FROM of the rows that changed. No Python loop over SKUs; the only loop is over
+warehouses, to turn each one's local calendar days into instants.
+
+Money is ranked in ten-thousandths of the currency (unit_cost has 4 decimals) as whole numbers,
+so the 80 % / 95 % boundaries are compared exactly on SQLite too, whose decimals are floats.
+"""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+
+from inventory.models import MovementKind, Warehouse
+
+# Cumulative share of COGS value (in %) that closes class A and class B.
+A_SHARE_PCT = 80
+B_SHARE_PCT = 95
+_SCALE = 10_000
+
+_CLASSIFY_SQL = """
+CREATE TEMP TABLE abc_result AS
+WITH bounds (warehouse_id, start_at, end_at) AS (VALUES {bounds}),
+cogs AS (
+    SELECT m.warehouse_id, m.sku_id,
+           SUM(-m.quantity * CAST(ROUND(m.unit_cost * {scale}) AS BIGINT)) AS value
+    FROM inventory_stockmovement m
+    JOIN bounds b ON b.warehouse_id = m.warehouse_id
+    WHERE m.kind IN (%s, %s) AND m.occurred_at >= b.start_at AND m.occurred_at < b.end_at
+    GROUP BY m.warehouse_id, m.sku_id
+),
+valued AS (
+    SELECT f.id, f.warehouse_id, s.seller_sku, COALESCE(c.value, 0) AS value,
+           CASE WHEN c.value > 0 THEN c.value ELSE 0 END AS pos
+    FROM inventory_skufacts f
+    JOIN bounds b ON b.warehouse_id = f.warehouse_id
+    JOIN inventory_sku s ON s.id = f.sku_id
+    LEFT JOIN cogs c ON c.warehouse_id = f.warehouse_id AND c.sku_id = f.sku_id
+),
+ranked AS (
+    SELECT id, value, pos,
+           SUM(pos) OVER (PARTITION BY warehouse_id ORDER BY pos DESC, seller_sku
+                          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
+           SUM(pos) OVER (PARTITION BY warehouse_id) AS total,
+           ROW_NUMBER() OVER (PARTITION BY warehouse_id ORDER BY pos DESC, seller_sku) AS rn
+    FROM valued
+)
+SELECT id, value,
+       CASE WHEN pos <= 0 THEN 'C'
+            WHEN rn = 1 OR cum * 100 <= total * {a_pct} THEN 'A'
+            WHEN (cum - pos) * 100 < total * {b_pct} THEN 'B'
+            ELSE 'C' END AS abc_class
+FROM ranked
+"""
+
+# Only rows whose value or class changed are written: a nightly rerun touches few rows.
+_WRITE_SQL = """
+UPDATE inventory_skufacts
+SET cogs_window = abc_result.value / {scale}.0, abc_class = abc_result.abc_class
+FROM abc_result
+WHERE inventory_skufacts.id = abc_result.id
+  AND (inventory_skufacts.abc_class <> abc_result.abc_class
+       OR inventory_skufacts.cogs_window <> abc_result.value / {scale}.0)
+"""
+
+
+def window_bounds(warehouse: Warehouse, as_of: date) -> tuple[datetime, datetime]:
+    """[start, end) instants of the demand window D-W+1 ... D in the warehouse's time zone."""
+    tz = ZoneInfo(warehouse.timezone or "UTC")
+    days = settings.STOCKWISE["DEMAND_WINDOW_DAYS"]
+    first_day = as_of - timedelta(days=days - 1)
+    start = datetime.combine(first_day, time.min, tzinfo=tz)
+    end = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=tz)
+    return start, end
+
+
+def abc_classify(as_of: date) -> None:
+    """Write SkuFacts.cogs_window and abc_class for every (warehouse, SKU) row as of `as_of`.
+
+    COGS = SALE units x unit cost at posting - RETURN units x unit cost at posting, in the window;
+    sorted descending (ties by seller_sku): A while the cumulative share including the SKU is
+    <= 80 % (the top SKU always), B while the share before it is < 95 %, else C; zero value is C.
+    """
+    warehouses = list(Warehouse.objects.only("id", "timezone"))
+    if not warehouses:
+        return
+    ops = connection.ops
+    params: list = []
+    for warehouse in warehouses:
+        start, end = window_bounds(warehouse, as_of)
+        params += [
+            warehouse.pk,
+            ops.adapt_datetimefield_value(start),
+            ops.adapt_datetimefield_value(end),
+        ]
+    params += [MovementKind.SALE.value, MovementKind.RETURN.value]
+    bounds = ", ".join(["(%s, %s, %s)"] * len(warehouses))
+    classify = _CLASSIFY_SQL.format(
+        bounds=bounds, scale=_SCALE, a_pct=A_SHARE_PCT, b_pct=B_SHARE_PCT
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS abc_result")
+        cursor.execute(classify, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE abc_result")
+        cursor.execute(_WRITE_SQL.format(scale=_SCALE))
+        cursor.execute("DROP TABLE abc_result")
