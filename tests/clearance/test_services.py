@@ -18,6 +18,8 @@ from clearance.models import (
     Strategy,
 )
 from clearance.services import LineEdit
+from clearance.tasks import propose_clearance_batches_task
+from config.celery_app import app
 from inventory.facts import recompute
 from inventory.models import MovementKind, StockMovement
 from inventory.selectors import on_hand
@@ -403,3 +405,13 @@ def test_progress_of_many_batches_is_one_query(
     with django_assert_num_queries(1):
         totals = selectors.batches_progress(ids)
     assert [totals[pk].quantity for pk in ids] == [30, 30, 30]
+
+
+def test_weekly_beat_task_proposes_for_warehouses_that_are_due(warehouse, make_slow, run_recompute):
+    entry = app.conf.beat_schedule["propose-clearance-weekly"]
+    assert entry["task"] == propose_clearance_batches_task.name
+    make_slow(warehouse)
+    run_recompute()
+    (batch_id,) = propose_clearance_batches_task()
+    assert ClearanceBatch.objects.get(pk=batch_id).origin == BatchOrigin.SCHEDULED
+    assert propose_clearance_batches_task() == []  # run again: not due for a week
