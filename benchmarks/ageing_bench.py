@@ -9,6 +9,7 @@ database DATABASE_URL points at:
 
 Timed, median of --runs after one warm-up run each:
 - plain scan: the 90-day GROUP BY, rows fetched;
+- ageing read: the set-based FIFO read alone (the WITH clause both callers share), no rows out;
 - ageing report: `ageing_rows` for all warehouses, rows fetched into Python;
 - nightly step: `ageing_facts_update` (temp table + UPDATE … FROM), rolled back afterwards
   (the SkuFacts rows are created once beforehand, as the nightly job's first step does).
@@ -28,6 +29,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Max  # noqa: E402
 
+from inventory import ageing  # noqa: E402
 from inventory.ageing import ageing_facts_update, ageing_rows, day_start  # noqa: E402
 from inventory.facts import facts_ensure_rows  # noqa: E402
 from inventory.models import StockMovement, Warehouse  # noqa: E402
@@ -50,6 +52,17 @@ def plain_scan(as_of: date) -> int:
             ],
         )
         return len(cursor.fetchall())
+
+
+def ageing_read(as_of: date) -> int:
+    """The set-based read alone: layers, buckets and the slow-mover sales, one count back."""
+    windows = ageing._windows(Warehouse.objects.values_list("pk", "timezone"), as_of)
+    cte, params = ageing._layers_cte(windows, as_of, category_id=None, sku_ids=None)
+    sql = f"{cte} SELECT COUNT(*), SUM(a.units_0_30), SUM(t.sold_recent) FROM aged a "
+    sql += "JOIN totals t ON t.warehouse_id = a.warehouse_id AND t.sku_id = a.sku_id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 def ageing_report(as_of: date) -> int:
@@ -97,6 +110,7 @@ def main() -> None:
     base, groups = timed(plain_scan, as_of, args.runs)
     print(f"  plain 90-day GROUP BY scan   {base:7.3f} s   1.0 x   ({groups} SKUs)")
     for name, func in (
+        ("ageing read only (SQL)", ageing_read),
         ("ageing, all SKUs (report)", ageing_report),
         ("ageing nightly step", nightly_step),
     ):
