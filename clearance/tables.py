@@ -60,7 +60,7 @@ class SlowMoverTable(tables.Table):
     on_hand = tables.Column(verbose_name=_("On hand"), attrs=_NUM)
     value = tables.Column(verbose_name=_("Capital tied up"), attrs=_NUM)
     oldest_unit_age_days = tables.Column(verbose_name=_("Oldest unit (days)"), attrs=_NUM)
-    units_sold_slow_window = tables.Column(verbose_name=_("Sold, last 30 days"), attrs=_NUM)
+    units_sold_slow_window = tables.Column(verbose_name=_("Recent sales"), attrs=_NUM)
     in_open_batch = tables.BooleanColumn(verbose_name=_("In an open batch"))
     as_of = tables.DateColumn(verbose_name=_("As of"), short=True)
 

@@ -5,6 +5,7 @@ Viewing needs VIEW_STOCK, deciding needs APPROVE (403); objects of another wareh
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -100,6 +101,7 @@ class SlowMoverListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMix
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["at_risk"] = self.at_risk
+        context["rule"] = settings.STOCKWISE
         context["can_approve"] = can(self.request.user, Capability.APPROVE)
         context["propose_form"] = ProposeForm(user=self.request.user)
         return context
@@ -174,6 +176,7 @@ def _render_detail(request, batch, lines_form=None, status=200):
     for line in lines:
         total.add(line.progress)
     context = {
+        "rule": settings.STOCKWISE,
         "batch": batch,
         "lines": lines,
         "lines_form": lines_form if editable else None,
