@@ -7,7 +7,7 @@ Set-based, never a Python replay of the ledger. For each (warehouse, SKU) up to 
   negative), dated by its calendar day in the warehouse's time zone;
 - FIFO consumes the oldest layers first, so after all outbound units `total_out` have been taken,
   a layer survives with `min(qty, cum_in - total_out)` units when `cum_in > total_out`, where
-  `cum_in` is the running sum of inbound quantity in (occurred_at, id) order. This equals a
+  `cum_in` is the running sum of inbound quantity in occurred_at order. This equals a
   replay whenever stock never went negative, and when it did (a warehouse that allows it), the
   oversold units are taken from the next layer that arrives, which is what a replay would do too.
 
@@ -17,9 +17,9 @@ Negative-stock edge cases (decided here, tested in tests/inventory/test_ageing.p
 
 The query is one statement on PostgreSQL and SQLite. The only dialect-specific pieces are the
 local calendar day of an instant and a difference of two dates (`_local_date_sql`,
-`_days_between_sql`); the day boundaries of D in each warehouse's time zone are computed in
-Python and passed as instants, so the cut-off and the slow-mover sales window use the
-(sku, warehouse, occurred_at) index instead of a time-zone conversion per ledger row.
+`_days_between_sql`), applied only to the surviving layers; the day boundaries of D in each
+warehouse's time zone are computed in Python and passed as instants, so the cut-off and the
+slow-mover sales window compare plain timestamps instead of converting every ledger row.
 """
 
 from __future__ import annotations
