@@ -22,4 +22,6 @@ urlpatterns = [
     path("api/v1/", include("counting.api_urls")),
     path("", include("alerts.urls")),
     path("api/v1/", include("alerts.api_urls")),
+    path("clearance/", include("clearance.urls")),
+    path("api/v1/", include("clearance.api_urls")),
 ]

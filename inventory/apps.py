@@ -9,6 +9,7 @@ class InventoryConfig(AppConfig):
     def ready(self):
         from inventory import dashboard, hooks
         from inventory.abc import abc_classify
+        from inventory.ageing import ageing_facts_update
         from inventory.demand import demand_facts_update
         from inventory.facts import facts_ensure_rows
         from inventory.turnover_notices import turnover_band_check
@@ -19,3 +20,4 @@ class InventoryConfig(AppConfig):
         hooks.register_nightly_step(40, "turnover band", turnover_band_check)
         for tile in dashboard.INVENTORY_TILES:
             hooks.register_dashboard_tile(tile)
+        hooks.register_nightly_step(30, "ageing", ageing_facts_update)
