@@ -12,3 +12,7 @@ class ClearanceConfig(AppConfig):
 
         # After the ageing step (30) has flagged the slow movers: "clearance proposals when due".
         hooks.register_nightly_step(90, "clearance proposals", batches_propose_due)
+        from clearance.tiles import open_batches_tile, slow_mover_capital_tile
+
+        hooks.register_dashboard_tile(slow_mover_capital_tile)
+        hooks.register_dashboard_tile(open_batches_tile)

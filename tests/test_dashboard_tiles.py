@@ -42,3 +42,24 @@ def test_staff_sees_count_progress_but_no_alerts(client, staff, warehouse, sku):
     assert shown["Counts in progress"]["value"] == "1"
     assert "Open stock alerts" not in shown and "To reorder today" not in shown
     assert shown["Inventory record accuracy"]["value"] == "—"
+
+
+def test_slow_mover_capital_tile_equals_the_slow_mover_list(client, manager, warehouse):
+    from inventory.models import SkuFacts
+
+    sku = SKUFactory(seller_sku="DUSTY", unit_cost="2.50")
+    receive(warehouse, sku, 40)
+    SkuFacts.objects.create(
+        warehouse=warehouse,
+        sku=sku,
+        as_of="2026-11-01",
+        slow_mover=True,
+        oldest_unit_age_days=45,
+        computed_at="2026-11-01T00:00Z",
+    )
+    client.force_login(manager)
+    shown = tiles(client)
+    assert shown["Capital in slow movers"]["value"] == "100.00"
+    listed = client.get(reverse("clearance:slow_movers")).context["table"].data
+    assert [r.sku.seller_sku for r in listed] == ["DUSTY"]
+    assert shown["Capital in open clearance batches"]["value"] == "0.00"

@@ -135,7 +135,8 @@ def test_query_count_is_bounded_whatever_the_skus_and_warehouses(client, make_us
     few, many = dashboard_queries(2), dashboard_queries(45)
 
     assert few == many
-    assert many <= 12, many
+    # Session, user, warehouses, inventory tiles (4) and one query per app tile (6).
+    assert many <= 16, many
 
 
 def test_tiles_from_other_apps_render_with_their_links(client, staff, ledger, monkeypatch):
