@@ -40,6 +40,7 @@ from clearance.models import (
     ReasonCode,
     Strategy,
 )
+from inventory import audit
 from inventory.ageing import day_start
 from inventory.models import MovementKind, SkuFacts, StockBalance, StockMovement, Warehouse
 from inventory.roles import Role
@@ -366,9 +367,11 @@ def batch_approve(*, batch: ClearanceBatch, user, comment: str = "") -> Clearanc
     lines.filter(decision=LineDecision.PENDING).update(
         decision=LineDecision.APPROVED, decided_by=user, decided_at=now
     )
+    before = {"status": batch.status}
     batch.status = BatchStatus.APPROVED
     batch.decided_by, batch.decided_at, batch.decision_comment = user, now, comment.strip()
     batch.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    _audit_decision(batch, user, "clearance.approve", before)
     return batch
 
 
@@ -382,10 +385,37 @@ def batch_reject(*, batch: ClearanceBatch, user, comment: str = "") -> Clearance
     batch.lines.filter(decision=LineDecision.PENDING).update(
         decision=LineDecision.REJECTED, decided_by=user, decided_at=now
     )
+    before = {"status": batch.status}
     batch.status = BatchStatus.REJECTED
     batch.decided_by, batch.decided_at, batch.decision_comment = user, now, comment.strip()
     batch.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    _audit_decision(batch, user, "clearance.reject", before)
     return batch
+
+
+def _audit_decision(batch: ClearanceBatch, user, action: str, before: dict) -> None:
+    """The decision and every line's outcome go to the audit history (who, when, what)."""
+    lines = batch.lines.select_related("sku").order_by("pk")
+    audit.record(
+        user=user,
+        action=action,
+        obj=batch,
+        before=before,
+        after={
+            "status": batch.status,
+            "comment": batch.decision_comment,
+            "lines": [
+                {
+                    "sku": line.sku.seller_sku,
+                    "decision": line.decision,
+                    "strategy": line.strategy,
+                    "quantity": line.quantity,
+                    "discount": line.discount,
+                }
+                for line in lines
+            ],
+        },
+    )
 
 
 def _close(batch: ClearanceBatch, user, comment: str) -> None:

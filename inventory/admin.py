@@ -3,8 +3,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from inventory import audit
+from inventory.catalog import SKU_AUDITED_FIELDS, sku_audit_change
 from inventory.models import (
     SKU,
+    AdminNotice,
+    AuditEntry,
     Category,
     ImportJob,
     StockBalance,
@@ -42,6 +46,19 @@ class SKUAdmin(admin.ModelAdmin):
     list_filter = ("active", "category", "supplier")
     search_fields = ("seller_sku", "tiktok_sku_id", "barcode", "name")
     list_select_related = ("category", "supplier")
+
+    def save_model(self, request, obj, form, change):
+        """Saved with the audit history, like every other SKU edit."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            after = audit.snapshot(obj, SKU_AUDITED_FIELDS)
+            audit.record(
+                user=request.user, action=audit.SKU_CREATE, obj=obj, after=after, source="admin"
+            )
+            return
+        before = audit.snapshot(SKU.objects.get(pk=obj.pk), SKU_AUDITED_FIELDS)
+        super().save_model(request, obj, form, change)
+        sku_audit_change(sku=obj, before=before, user=request.user, source="admin")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -114,3 +131,41 @@ class StockwiseUserAdmin(UserAdmin):
     def role(self, obj):
         found = role_of(obj)
         return found.label if found else "—"
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "user", "action", "object_type", "object_repr", "source")
+    list_filter = ("action", "object_type", "source")
+    search_fields = ("object_repr", "object_id", "user__username")
+    list_select_related = ("user",)
+    date_hierarchy = "at"
+
+
+@admin.register(AdminNotice)
+class AdminNoticeAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "opened_at", "last_seen_at", "resolved_at", "resolved_by")
+    list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
+    readonly_fields = (
+        "kind",
+        "title",
+        "detail",
+        "data",
+        "opened_at",
+        "last_seen_at",
+        "resolved_at",
+        "resolved_by",
+    )
+    actions = ["mark_resolved"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Mark the selected notices resolved"))
+    def mark_resolved(self, request, queryset):
+        from inventory.notices import admin_notices_resolve
+
+        admin_notices_resolve(ids=list(queryset.values_list("pk", flat=True)), user=request.user)

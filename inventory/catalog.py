@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from inventory import audit
 from inventory.models import SKU, Category, Supplier, Warehouse
 
 WAREHOUSE_FIELDS = ("name", "timezone", "allow_negative_stock")
@@ -22,6 +23,23 @@ SKU_FIELDS = (
     "unit_cost",
     "unit_price",
     "supplier",
+    "lead_time_days",
+    "logistics_days",
+    "lead_time_std_days",
+    "service_level",
+    "moq",
+    "case_pack",
+    "active",
+)
+# What the audit history keeps of a SKU (who changed which parameter, before and after).
+SKU_AUDITED_FIELDS = (
+    "name",
+    "tiktok_sku_id",
+    "barcode",
+    "category",
+    "supplier",
+    "unit_cost",
+    "unit_price",
     "lead_time_days",
     "logistics_days",
     "lead_time_std_days",
@@ -101,13 +119,28 @@ def _category(name: str | None) -> Category | None:
 
 
 @transaction.atomic
-def sku_create(*, seller_sku: str, name: str, category: str | None = None, **fields) -> SKU:
+def sku_create(
+    *,
+    seller_sku: str,
+    name: str,
+    category: str | None = None,
+    user=None,
+    source: str = "",
+    **fields,
+) -> SKU:
     """A new SKU; `category` is a category name, created when it does not exist yet."""
     sku = SKU(seller_sku=seller_sku, name=name)
     _assign(sku, fields, SKU_FIELDS)
     sku.category = _category(category)
     sku.full_clean()
     sku.save()
+    audit.record(
+        user=user,
+        action=audit.SKU_CREATE,
+        obj=sku,
+        after=audit.snapshot(sku, SKU_AUDITED_FIELDS),
+        source=source,
+    )
     return sku
 
 
@@ -115,11 +148,25 @@ _UNSET = object()
 
 
 @transaction.atomic
-def sku_update(*, sku: SKU, category=_UNSET, **fields) -> SKU:
-    """Change a SKU's parameters; `category` by name (None or "" clears it)."""
+def sku_update(*, sku: SKU, category=_UNSET, user=None, source: str = "", **fields) -> SKU:
+    """Change a SKU's parameters; `category` by name (None or "" clears it).
+
+    The changed values are written to the audit history (who, when, before, after).
+    """
+    before = audit.snapshot(sku, SKU_AUDITED_FIELDS)
     _assign(sku, fields, SKU_FIELDS)
     if category is not _UNSET:
         sku.category = _category(category)
     sku.full_clean()
     sku.save()
+    sku_audit_change(sku=sku, before=before, user=user, source=source)
     return sku
+
+
+def sku_audit_change(*, sku: SKU, before: dict, user, source: str) -> None:
+    """Record the SKU's parameters that differ from `before` (a `audit.snapshot`), if any."""
+    old, new = audit.changed(before, audit.snapshot(sku, SKU_AUDITED_FIELDS))
+    if new:
+        audit.record(
+            user=user, action=audit.SKU_UPDATE, obj=sku, before=old, after=new, source=source
+        )

@@ -125,3 +125,26 @@ def import_kinds_for(user) -> list[tuple[str, str]]:
     if can(user, Capability.PURCHASE) or can(user, Capability.POST_MOVEMENTS):
         kinds.append((ImportKind.RECEIPTS.value, ImportKind.RECEIPTS.label))
     return kinds
+
+
+class SKUParametersForm(forms.ModelForm):
+    """The per-SKU planning parameters a manager edits (blank lead times: the supplier's)."""
+
+    class Meta:
+        model = SKU
+        fields = [
+            "lead_time_days",
+            "logistics_days",
+            "lead_time_std_days",
+            "service_level",
+            "moq",
+            "case_pack",
+            "unit_cost",
+            "unit_price",
+        ]
+        help_texts = {
+            "lead_time_days": _("Days from order to dispatch. Blank: the supplier's."),
+            "logistics_days": _("Days in transit to the warehouse. Blank: the supplier's."),
+            "lead_time_std_days": _("Standard deviation of the lead time. Blank: the supplier's."),
+            "service_level": _("Chance of not running out during a lead time, e.g. 0.95."),
+        }

@@ -9,6 +9,13 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+# Plausibility limits of planning parameters: anything beyond is a typo, refused with a message.
+MAX_LEAD_TIME_DAYS = 365
+MAX_MOQ = 1_000_000
+MAX_CASE_PACK = 100_000
+_lead_days = [MaxValueValidator(MAX_LEAD_TIME_DAYS)]
+_lead_std = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal(MAX_LEAD_TIME_DAYS))]
+
 
 class Warehouse(models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True)
@@ -34,10 +41,18 @@ class Warehouse(models.Model):
 class Supplier(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     email = models.EmailField(_("email"), blank=True)
-    lead_time_days = models.PositiveIntegerField(_("lead time (days)"), default=14)
-    logistics_days = models.PositiveIntegerField(_("inbound logistics days"), default=0)
+    lead_time_days = models.PositiveIntegerField(
+        _("lead time (days)"), default=14, validators=_lead_days
+    )
+    logistics_days = models.PositiveIntegerField(
+        _("inbound logistics days"), default=0, validators=_lead_days
+    )
     lead_time_std_days = models.DecimalField(
-        _("lead time std (days)"), max_digits=6, decimal_places=2, default=Decimal("0")
+        _("lead time std (days)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=_lead_std,
     )
 
     class Meta:
@@ -105,10 +120,19 @@ class SKU(models.Model):
         verbose_name=_("supplier"),
     )
     # Per-SKU overrides; null means "the supplier's value" (DOMAIN.md "Safety stock").
-    lead_time_days = models.PositiveIntegerField(_("lead time (days)"), null=True, blank=True)
-    logistics_days = models.PositiveIntegerField(_("inbound logistics days"), null=True, blank=True)
+    lead_time_days = models.PositiveIntegerField(
+        _("lead time (days)"), null=True, blank=True, validators=_lead_days
+    )
+    logistics_days = models.PositiveIntegerField(
+        _("inbound logistics days"), null=True, blank=True, validators=_lead_days
+    )
     lead_time_std_days = models.DecimalField(
-        _("lead time std (days)"), max_digits=6, decimal_places=2, null=True, blank=True
+        _("lead time std (days)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_lead_std,
     )
     service_level = models.DecimalField(
         _("service level"),
@@ -118,9 +142,13 @@ class SKU(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("0.9999"))],
     )
-    moq = models.PositiveIntegerField(_("minimum order quantity"), default=0)
+    moq = models.PositiveIntegerField(
+        _("minimum order quantity"), default=0, validators=[MaxValueValidator(MAX_MOQ)]
+    )
     case_pack = models.PositiveIntegerField(
-        _("case pack"), default=1, validators=[MinValueValidator(1)]
+        _("case pack"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CASE_PACK)],
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -537,3 +565,102 @@ class TurnoverNotice(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_on is None
+
+
+class AuditQuerySet(models.QuerySet):
+    """Audit history is never rewritten."""
+
+    def update(self, **kwargs):
+        raise ValidationError(_("Audit history cannot be changed."))
+
+    def delete(self):
+        raise ValidationError(_("Audit history cannot be deleted."))
+
+
+class AuditEntry(models.Model):
+    """Who changed what and when, with the values before and after (SKU parameters, approvals).
+
+    Written by the services that make the change, in the same transaction (`inventory.audit`).
+    The object is named by type ("inventory.sku") and id, so any app can record its own objects.
+    """
+
+    at = models.DateTimeField(_("when"), db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    action = models.CharField(_("action"), max_length=40)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    source = models.CharField(_("through"), max_length=20, blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit history")
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-at"], name="audit_object_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(_("Audit history cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Audit history cannot be deleted."))
+
+
+class AdminNotice(models.Model):
+    """Something an admin must look at (a ledger mismatch found by the nightly check).
+
+    At most one open notice per kind; the job that raised it closes it when the problem is gone.
+    """
+
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    detail = models.TextField(_("detail"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    opened_at = models.DateTimeField(_("opened at"))
+    last_seen_at = models.DateTimeField(_("last seen at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+        help_text=_("Empty: closed by the next check that found nothing wrong."),
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("admin notice")
+        verbose_name_plural = _("admin notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="admin_notice_one_open_per_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -8,6 +8,7 @@ app_name = "inventory"
 urlpatterns = [
     path("skus/", views.SKUListView.as_view(), name="sku_list"),
     path("skus/<int:pk>/", views.SKUDetailView.as_view(), name="sku_detail"),
+    path("skus/<int:pk>/edit/", views.sku_edit, name="sku_edit"),
     path("skus/by-code/<str:seller_sku>/", views.sku_by_code, name="sku_by_code"),
     path("movements/", views.MovementListView.as_view(), name="movement_list"),
     path("movements/new/", views.MovementPostView.as_view(), name="movement_post"),

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import F, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -7,11 +7,12 @@ from django.views.generic import DetailView, FormView, ListView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from inventory import dashboard, selectors, services
+from inventory import audit, catalog, dashboard, selectors, services
 from inventory.exports import SafeExportMixin
 from inventory.filters import MovementFilter, SKUFilter
-from inventory.forms import MovementPostForm
+from inventory.forms import MovementPostForm, SKUParametersForm
 from inventory.models import SKU
+from inventory.notices import open_admin_notices
 from inventory.permissions import CapabilityRequiredMixin, capability_required
 from inventory.roles import Capability, can
 from inventory.tables import MovementTable, SKUTable
@@ -19,9 +20,13 @@ from inventory.tables import MovementTable, SKUTable
 
 def home(request):
     """Landing page after login: every app's tiles for the user's role and warehouses, the
-    turnover trend (loaded after the page), and open turnover notices for managers."""
+    turnover trend (loaded after the page), open turnover notices for managers, and open admin
+    notices (a ledger mismatch) for admins."""
     warehouses = dashboard.user_warehouses(request)
     context = {
+        "admin_notices": (
+            list(open_admin_notices()) if can(request.user, Capability.ADMINISTER) else []
+        ),
         "warehouses": warehouses,
         "tiles": dashboard.collect_tiles(request) if warehouses else [],
         "notices": dashboard.dashboard_notices(request) if warehouses else [],
@@ -60,7 +65,44 @@ class SKUDetailView(CapabilityRequiredMixin, DetailView):
         context["balances"] = selectors.sku_balances(self.object, user)
         context["movements"] = movements
         context["can_edit"] = can(user, Capability.EDIT_SKU)
+        context["history"] = audit_rows(audit.history_for(self.object)[:50], SKU)
         return context
+
+
+@capability_required(Capability.EDIT_SKU)
+def sku_edit(request, pk: int):
+    """A manager edits the SKU's planning parameters; each change lands in its audit history."""
+    sku = get_object_or_404(SKU.objects.select_related("category", "supplier"), pk=pk)
+    # The form validates against its own copy: the service compares with the stored values.
+    form = SKUParametersForm(request.POST or None, instance=SKU.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            catalog.sku_update(sku=sku, user=request.user, source="web", **fields)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Parameters of %(sku)s saved.") % {"sku": sku.seller_sku})
+            return redirect(sku)
+    return render(request, "inventory/sku_form.html", {"sku": sku, "form": form})
+
+
+def audit_rows(entries, model) -> list[dict]:
+    """Audit entries with field labels, for a history table: who, when, what changed."""
+    rows = []
+    for entry in entries:
+        changes = []
+        for name in sorted(set(entry.before) | set(entry.after)):
+            try:
+                label = model._meta.get_field(name).verbose_name
+            except FieldDoesNotExist:  # a key that is not a field (e.g. "status")
+                label = name
+            changes.append(
+                {"field": label, "before": entry.before.get(name), "after": entry.after.get(name)}
+            )
+        rows.append({"entry": entry, "changes": changes})
+    return rows
 
 
 class MovementListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):

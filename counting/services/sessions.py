@@ -26,6 +26,7 @@ from counting.models import (
 from counting.selectors import may_enter_counts
 from counting.services.entries import EntryItem, class_snapshot, entries_write, lock_session
 from counting.tolerance import within_tolerance
+from inventory import audit
 from inventory.models import SKU, MovementKind, StockBalance, Warehouse
 from inventory.roles import Capability, can
 from inventory.services import MovementLine, PostingError, movements_post
@@ -307,12 +308,26 @@ def session_approve(*, session: CountSession, user, comment: str = "") -> Approv
             for line, result in zip(lines, posted, strict=True):
                 line.adjustment = result.movement
             CountLine.objects.bulk_update(lines, ["adjustment"], batch_size=1000)
+        before = {"status": locked.status}
         locked.status = SessionStatus.APPROVED
         locked.approved_by = user
         locked.approved_at = timezone.now()
         if comment:
             locked.comment = comment
         locked.save(update_fields=["status", "approved_by", "approved_at", "comment"])
+        audit.record(
+            user=user,
+            action="count.approve",
+            obj=locked,
+            before=before,
+            after={
+                "status": locked.status,
+                "comment": locked.comment,
+                "adjustments": [
+                    {"sku": line.sku.seller_sku, "variance": line.variance} for line in lines
+                ],
+            },
+        )
     return ApproveResult(locked, len(movement_lines), True)
 
 
@@ -329,10 +344,18 @@ def session_reject(*, session: CountSession, user, comment: str = "") -> CountSe
                 _("Count #%(id)s is %(status)s and cannot be rejected.")
                 % {"id": locked.pk, "status": locked.get_status_display().lower()}
             )
+        before = {"status": locked.status}
         locked.status = SessionStatus.REJECTED
         locked.rejected_by = user
         locked.rejected_at = timezone.now()
         if comment:
             locked.comment = comment
         locked.save(update_fields=["status", "rejected_by", "rejected_at", "comment"])
+        audit.record(
+            user=user,
+            action="count.reject",
+            obj=locked,
+            before=before,
+            after={"status": locked.status, "comment": locked.comment},
+        )
     return locked

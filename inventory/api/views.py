@@ -128,10 +128,10 @@ class SKUViewSet(_CatalogViewSet):
     queryset = SKU.objects.select_related("category", "supplier").order_by("seller_sku")
 
     def create_object(self, data):
-        return catalog.sku_create(**data)
+        return catalog.sku_create(user=self.request.user, source="api", **data)
 
     def update_object(self, instance, data):
-        return catalog.sku_update(sku=instance, **data)
+        return catalog.sku_update(sku=instance, user=self.request.user, source="api", **data)
 
 
 @extend_schema_view(

@@ -18,6 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inventory import audit
+from inventory.catalog import SKU_AUDITED_FIELDS
 from inventory.imports.base import (
     ErrorList,
     cell,
@@ -29,7 +31,14 @@ from inventory.imports.base import (
     parse_int,
 )
 from inventory.imports.readers import XLSX, open_table
-from inventory.models import SKU, Category, Supplier
+from inventory.models import (
+    MAX_CASE_PACK,
+    MAX_LEAD_TIME_DAYS,
+    MAX_MOQ,
+    SKU,
+    Category,
+    Supplier,
+)
 
 REQUIRED = ("seller_sku", "sku_id", "product_name", "category", "price")
 OPTIONAL = (
@@ -48,6 +57,12 @@ ALIASES = {
     "sku_id": ("tiktok_sku_id",),
 }
 INT_FIELDS = {"moq": 0, "case_pack": 1, "lead_time_days": 0, "logistics_days": 0}
+INT_MAXIMA = {
+    "moq": MAX_MOQ,
+    "case_pack": MAX_CASE_PACK,
+    "lead_time_days": MAX_LEAD_TIME_DAYS,
+    "logistics_days": MAX_LEAD_TIME_DAYS,
+}
 SELLER_CENTER_FIRST_DATA_ROW = 6
 _CATEGORY_RE = re.compile(r"^(?P<name>.*?)\s*\((?P<id>\d+)\)$")
 _TRUE = {"1", "yes", "y", "true", "active", "是"}
@@ -100,7 +115,7 @@ def _parse_row(cells, columns) -> tuple[dict, list[str]]:
     for key, minimum in INT_FIELDS.items():
         if text.get(key):
             try:
-                values[key] = parse_int(text[key], minimum=minimum, maximum=1_000_000)
+                values[key] = parse_int(text[key], minimum=minimum, maximum=INT_MAXIMA[key])
             except ValueError as exc:
                 problems.append(f"{key}: {exc}")
     if text.get("supplier"):
@@ -154,12 +169,11 @@ def read_catalog(source, summary: CatalogImportSummary, errors: ErrorList) -> di
     return rows
 
 
-def _existing(model, field: str, keys) -> dict:
+def _existing(model, field: str, keys, rows=None) -> dict:
     found = {}
+    rows = model.objects.all() if rows is None else rows
     for batch in chunked(sorted(keys), in_batch_size()):
-        found.update(
-            (getattr(o, field), o) for o in model.objects.filter(**{f"{field}__in": batch})
-        )
+        found.update((getattr(o, field), o) for o in rows.filter(**{f"{field}__in": batch}))
     return found
 
 
@@ -199,7 +213,9 @@ def catalog_import(*, source) -> CatalogImportSummary:
     summary = CatalogImportSummary()
     errors = ErrorList()
     rows = read_catalog(source, summary, errors)
-    existing = _existing(SKU, "seller_sku", rows.keys())
+    existing = _existing(
+        SKU, "seller_sku", rows.keys(), SKU.objects.select_related("category", "supplier")
+    )
     taken = _existing(
         SKU,
         "tiktok_sku_id",
@@ -220,7 +236,7 @@ def catalog_import(*, source) -> CatalogImportSummary:
     with transaction.atomic():
         categories = _categories(rows, summary)
         suppliers = _suppliers(rows, summary)
-        to_create, to_update, fields = [], [], set()
+        to_create, to_update, fields, history = [], [], set(), []
         now = timezone.now()
         for seller_sku, (_number, values) in rows.items():
             values = dict(values)
@@ -232,13 +248,29 @@ def catalog_import(*, source) -> CatalogImportSummary:
             if sku is None:
                 to_create.append(SKU(**values))
                 continue
+            audited = [f for f in SKU_AUDITED_FIELDS if f in values]
+            before = audit.snapshot(sku, audited)
             for field, value in values.items():
                 setattr(sku, field, value)
+            old, new = audit.changed(before, audit.snapshot(sku, audited))
+            if new:
+                history.append(
+                    audit.entry(
+                        user=None,
+                        action=audit.SKU_UPDATE,
+                        obj=sku,
+                        before=old,
+                        after=new,
+                        source="import",
+                        at=now,
+                    )
+                )
             sku.updated_at = now  # bulk_update does not run auto_now
             fields.update(values.keys() - {"seller_sku"})
             to_update.append(sku)
         SKU.objects.bulk_create(to_create, batch_size=1000)
         if to_update and fields:
             SKU.objects.bulk_update(to_update, sorted(fields | {"updated_at"}), batch_size=1000)
+        audit.record_many(history)
     summary.created, summary.updated = len(to_create), len(to_update)
     return summary
