@@ -12,13 +12,25 @@ ALERTS_STEP_ORDER = 60
 
 
 def enqueue_recheck(movement_ids: list[int]) -> None:
-    """After a posting commits: hand the touched pairs to the real-time check."""
+    """After a posting commits: hand the touched pairs to the real-time check.
+
+    With the broker down the check runs here instead, so an alert still opens and its email
+    waits in the outbox for the sweep. A committed posting never fails because of either.
+    """
+    from alerts.services import recheck_after_movements
     from alerts.tasks import recheck_movements_task
 
     try:
         recheck_movements_task.delay(list(movement_ids))
-    except Exception:  # never fail a committed posting; the nightly run catches up
-        logger.exception("could not enqueue the stock check of %d movements", len(movement_ids))
+        return
+    except Exception:
+        logger.warning(
+            "broker unavailable: checking %d movements in-process", len(movement_ids), exc_info=True
+        )
+    try:
+        recheck_after_movements(list(movement_ids))
+    except Exception:  # the nightly run catches up
+        logger.exception("could not check the stock of %d movements", len(movement_ids))
 
 
 def annotate_stock_rows(rows):

@@ -255,7 +255,8 @@ class SendOutcome:
 
 def backoff_seconds(attempts: int) -> float:
     """Exponential backoff with jitter: half the step fixed, half random."""
-    step = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    base = settings.STOCKWISE.get("EMAIL_RETRY_BASE_SECONDS", BACKOFF_BASE_SECONDS)
+    step = min(BACKOFF_MAX_SECONDS, base * 2 ** max(0, attempts - 1))
     return step / 2 + random.uniform(0, step / 2)  # noqa: S311 - jitter, not security
 
 

@@ -30,6 +30,11 @@ app.conf.beat_schedule = {
         "task": "alerts.tasks.daily_digest_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Re-enqueue imports whose task was lost (broker outage at upload time).
+    "import-jobs-sweep": {
+        "task": "inventory.tasks.import_jobs_requeue_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Re-enqueue outbox emails whose task was lost (broker outage, worker killed).
     "outbox-sweep": {
         "task": "alerts.tasks.send_pending_emails_task",

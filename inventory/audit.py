@@ -38,8 +38,19 @@ def _json_value(value: Any) -> Any:
 
 
 def snapshot(obj: models.Model, fields: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    """The JSON-safe values of `fields` on `obj` (a foreign key by its str(), e.g. a name)."""
-    return {name: _json_value(getattr(obj, name)) for name in fields}
+    """The JSON-safe values of `fields` on `obj` (a foreign key by its str(), e.g. a name).
+
+    Decimals are written with their field's places, so 4.00 typed in a form equals the stored
+    4.0000 and is not reported as a change.
+    """
+    values = {}
+    for name in fields:
+        value = getattr(obj, name)
+        field = obj._meta.get_field(name)
+        if isinstance(field, models.DecimalField) and isinstance(value, Decimal | int):
+            value = Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+        values[name] = _json_value(value)
+    return values
 
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:

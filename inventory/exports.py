@@ -1,20 +1,23 @@
 """Table exports (CSV/XLSX) that spreadsheets cannot turn into formulas."""
 
+import re
+
 from django_tables2.export import TableExport
 from django_tables2.export.views import ExportMixin
 
 # A cell starting with one of these is run as a formula by Excel / Sheets (OWASP CSV injection).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A plain signed number ("-3", "+1.5") is data, not a formula. Strict on purpose: float() would
+# also accept "\t5", "-inf" or "-nan".
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)\Z")
 
 
 def neutralise_cell(value):
     """Prefix a text cell that a spreadsheet would read as a formula with a quote."""
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        try:
-            float(value)  # "-3" is a number, not a formula
+        if _PLAIN_NUMBER.match(value):
             return value
-        except ValueError:
-            return "'" + value
+        return "'" + value
     return value
 
 

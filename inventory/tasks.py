@@ -28,6 +28,14 @@ def import_job_run_task(job_id: int) -> None:
 
 
 @shared_task
+def import_jobs_requeue_task() -> int:
+    """Beat sweep: hand jobs still queued (their task was lost) to the worker again."""
+    from inventory.imports.jobs import import_jobs_requeue
+
+    return import_jobs_requeue()
+
+
+@shared_task
 def turnover_digest_task(as_of: str | None = None) -> int:
     """Weekly: email each manager the turnover notices of their warehouses."""
     from datetime import date

@@ -1,3 +1,4 @@
+import functools
 import os
 
 import pytest
@@ -10,11 +11,31 @@ REQUIRE_SERVICES = os.environ.get("STOCKWISE_REQUIRE_SERVICES") == "1"
 
 
 def pytest_runtest_setup(item):
+    reason = None
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         reason = "needs PostgreSQL (row locks, triggers): run with DATABASE_URL=postgres://…"
+    elif item.get_closest_marker("redis"):
+        reason = redis_unavailable()
+    if reason:
         if REQUIRE_SERVICES:
             pytest.fail(f"{reason}; STOCKWISE_REQUIRE_SERVICES=1 forbids skipping")
         pytest.skip(reason)
+
+
+@functools.cache
+def redis_unavailable() -> str | None:
+    """Why the Redis tests cannot run here (None when REDIS_URL answers a PING)."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return "needs Redis (a real Celery broker): run with REDIS_URL=redis://…"
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        return f"needs Redis: {settings.REDIS_URL} does not answer ({exc})"
+    return None
 
 
 @pytest.fixture

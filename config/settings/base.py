@@ -146,7 +146,17 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_QUEUE_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task taken by a worker that died before acknowledging it (acks_late) is delivered again
+    # after the visibility timeout; the outbox sweep re-sends a lost email sooner anyway.
+    _visibility = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _visibility,
+        "unacked_restore_interval": max(1, min(10, _visibility // 4)),
+        "unacked_restore_throttle": 1 if _visibility < 600 else 10,
+        # Redis down must not hang a web request that enqueues a task after its commit.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -158,6 +168,14 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Publishing gives up after ~1 s when the broker is down: callers log it and the periodic
+# sweeps (outbox, queued imports) or an inline fallback (the stock check) take over.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -251,6 +269,9 @@ STOCKWISE = {
     "XLSX_MAX_UNCOMPRESSED_MB": env.int("XLSX_MAX_UNCOMPRESSED_MB", default=500),
     "XLSX_MAX_COMPRESSION_RATIO": env.int("XLSX_MAX_COMPRESSION_RATIO", default=100),
     "IMPORT_CHUNK_SIZE": env.int("IMPORT_CHUNK_SIZE", default=5000),
+    # Outbox emails refused for now (4xx, timeouts) are retried after base x 2^(n-1) seconds,
+    # half fixed and half random (jitter), up to an hour.
+    "EMAIL_RETRY_BASE_SECONDS": env.float("EMAIL_RETRY_BASE_SECONDS", default=30),
     # Clearance: "at risk" when on hand lasts longer than this at the average daily demand.
     "AT_RISK_DAYS": env.int("AT_RISK_DAYS", default=90),
     # A scheduled clearance proposal is due when a warehouse's last batch is this many days old.

@@ -5,6 +5,7 @@ one transaction: a progress column updated inside it would stay invisible until 
 """
 
 import logging
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
@@ -41,10 +42,35 @@ def import_job_create(
         user=user,
         language=language[:10],
     )
+    transaction.on_commit(lambda: import_job_enqueue(job.pk))
+    return job
+
+
+def import_job_enqueue(job_id: int) -> bool:
+    """Hand a job to the worker. With the broker down the job stays queued (the page says so)
+    and `import_jobs_requeue` hands it over once the broker is back."""
     from inventory.tasks import import_job_run_task
 
-    transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
-    return job
+    try:
+        import_job_run_task.delay(job_id)
+    except Exception:
+        logger.warning("could not enqueue import job %s; the sweep will", job_id, exc_info=True)
+        return False
+    return True
+
+
+def import_jobs_requeue(grace_seconds: int = 300) -> int:
+    """Beat sweep: enqueue again the jobs still queued after `grace_seconds` (lost task)."""
+    limit = timezone.now() - timedelta(seconds=grace_seconds)
+    ids = ImportJob.objects.filter(status=ImportStatus.QUEUED, created_at__lte=limit)
+    return sum(import_job_enqueue(pk) for pk in ids.values_list("pk", flat=True))
+
+
+def _progress_set(job_id: int, percent: int) -> None:
+    try:
+        cache.set(progress_key(job_id), percent, timeout=24 * 3600)
+    except Exception:  # the cache (Redis) is down: progress is cosmetic, the import goes on
+        logger.warning("could not store the progress of import job %s", job_id, exc_info=True)
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
@@ -64,7 +90,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         percent = int(fraction * 100)
         if percent != last[0]:
             last[0] = percent
-            cache.set(progress_key(job.pk), percent, timeout=24 * 3600)
+            _progress_set(job.pk, percent)
 
     with translation.override(job.language or None):
         try:
@@ -82,12 +108,18 @@ def import_job_run(*, job_id: int) -> ImportJob:
             job.status, job.counts, job.progress = ImportStatus.DONE, summary.as_dict(), 100
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "counts", "errors", "error_total", "progress", "finished_at"])
-    cache.delete(progress_key(job.pk))
+    try:
+        cache.delete(progress_key(job.pk))
+    except Exception:
+        logger.warning("could not clear the progress of import job %s", job.pk, exc_info=True)
     return job
 
 
 def import_job_progress(job: ImportJob) -> int:
     """Percent done: live from the cache while the job runs."""
     if job.status == ImportStatus.RUNNING:
-        return int(cache.get(progress_key(job.pk), job.progress))
+        try:
+            return int(cache.get(progress_key(job.pk), job.progress))
+        except Exception:  # the cache (Redis) is down: show the last stored figure
+            logger.warning("could not read the progress of import job %s", job.pk, exc_info=True)
     return 100 if job.finished else job.progress
