@@ -152,7 +152,7 @@ def test_stock_10_and_20_concurrent_withdrawals_of_1_exactly_10_succeed_100_time
             movement_post(warehouse=warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=10)
             outcomes = []
 
-            def withdraw(index, sku=sku):
+            def withdraw(index, sku=sku, outcomes=outcomes):
                 try:
                     movement_post(warehouse=warehouse, sku=sku, kind=MovementKind.SALE, quantity=-1)
                     outcomes.append("ok")
