@@ -77,6 +77,7 @@ def test_a_manager_edits_sku_parameters_on_the_page_and_the_history_shows_it(
         "case_pack": 12,
     }
     detail = client.get(f"/skus/{lipstick.pk}/").content.decode()
+    assert "<title>LIP-01 · Stockwise</title>" in detail
     assert 'data-audit="sku.update"' in detail
     assert manager.username in detail
     assert "Minimum order quantity:</span> 0 → 48" in detail
