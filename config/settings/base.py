@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "inventory.middleware.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -223,6 +224,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CountKindEnum": "counting.models.CountKind",
         "ClearanceStrategyEnum": "clearance.models.Strategy",
+        # Three choice sets are called "status": stock status, clearance batch, purchase order.
+        "StockStatusEnum": "alerts.models.StockStatus",
+        "ClearanceBatchStatusEnum": "clearance.models.BatchStatus",
     },
 }
 

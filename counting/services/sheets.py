@@ -28,6 +28,12 @@ from counting.services.entries import (
     lock_session,
 )
 from inventory.exports import neutralise_cell
+from inventory.imports.base import ImportRefused
+from inventory.imports.readers import (
+    check_zip_limits,
+    entities_refused_message,
+    is_entity_bomb,
+)
 from inventory.models import SKU
 
 SHEET_COLUMNS = ["line", "seller_sku", "tiktok_sku_id", "barcode", "name", "bin", "counted"]
@@ -104,11 +110,30 @@ def _counted(value) -> int | None:
 
 
 def _read_rows(data: bytes) -> tuple[list[_Row], list[str]]:
-    """Parse the sheet into rows to record (blank `counted` skipped) and per-row errors."""
+    """Parse the sheet into rows to record (blank `counted` skipped) and per-row errors.
+
+    The zip directory is checked against the import limits first (a zip bomb is refused before
+    anything is unpacked) and XML entity declarations are refused (billion laughs).
+    """
+    not_xlsx = _("This is not an XLSX file (Excel 2007 or later).")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ValidationError(not_xlsx)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ValidationError(_("This is not an XLSX file (Excel 2007 or later).")) from exc
+        check_zip_limits(io.BytesIO(data))
+    except ImportRefused as exc:
+        raise ValidationError([e.message for e in exc.errors]) from None
+    try:
+        return _parse_rows(data)
+    except Exception as exc:
+        if is_entity_bomb(exc):
+            raise ValidationError(entities_refused_message()) from None
+        if isinstance(exc, zipfile.BadZipFile | KeyError | OSError | ValueError):
+            raise ValidationError(not_xlsx) from exc
+        raise
+
+
+def _parse_rows(data: bytes) -> tuple[list[_Row], list[str]]:
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = [(_cell_text(v)).lower() for v in next(rows, ())]

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,23 @@ class Table:
 
 def refuse(message: str) -> ImportRefused:
     return ImportRefused([RowError(None, message)])
+
+
+def entities_refused_message() -> str:
+    """Why a workbook declaring XML entities (a "billion laughs" bomb) is refused."""
+    return _("The workbook declares XML entities, which spreadsheets never need; refused.")
+
+
+def is_entity_bomb(exc: BaseException | None) -> bool:
+    """Did defusedxml refuse an entity declaration somewhere down this exception's chain?
+    (openpyxl wraps it in a ValueError of its own.)"""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 @contextlib.contextmanager
@@ -138,6 +156,8 @@ def _xlsx_table(file, stack: contextlib.ExitStack) -> Table:
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a broken workbook
+        if is_entity_bomb(exc):
+            raise refuse(entities_refused_message()) from None
         raise refuse(_("The workbook cannot be read: %s") % exc) from None
     stack.callback(workbook.close)
     sheet = workbook.worksheets[0]
@@ -147,10 +167,15 @@ def _xlsx_table(file, stack: contextlib.ExitStack) -> Table:
     table = Table(format=XLSX, rows=iter(()), excel_epoch=workbook.epoch)
 
     def rows() -> Iterator[tuple[int, tuple]]:
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if number % 1000 == 0 and estimate:
-                table._position[0] = min(1.0, number / estimate)
-            yield number, cells
+        try:
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if number % 1000 == 0 and estimate:
+                    table._position[0] = min(1.0, number / estimate)
+                yield number, cells
+        except Exception as exc:  # the sheet itself is parsed lazily, row by row
+            if is_entity_bomb(exc):
+                raise refuse(entities_refused_message()) from None
+            raise
         table._position[0] = 1.0
 
     table.rows = rows()
