@@ -27,6 +27,8 @@ from inventory.models import (
 )
 
 _MAX_QUANTITY = 10_000_000
+# An expected delivery further away than this is a typo (2099 for 2026), not a plan.
+MAX_EXPECTED_DAYS_AHEAD = 365
 
 
 class PurchaseOrderConflict(ValidationError):
@@ -76,6 +78,12 @@ def _order_line_errors(lines: list[OrderLine]) -> list[str]:
             errors.append(error)
         if line.unit_cost is not None and line.unit_cost < 0:
             errors.append(_("%(sku)s: the unit cost must not be negative.") % {"sku": label})
+        latest = timezone.localdate() + timedelta(days=MAX_EXPECTED_DAYS_AHEAD)
+        if line.expected_date is not None and line.expected_date > latest:
+            errors.append(
+                _("%(sku)s: the expected date %(date)s is too far in the future.")
+                % {"sku": label, "date": line.expected_date.isoformat()}
+            )
     return errors
 
 

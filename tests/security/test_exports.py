@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 POISON = {
-    "seller_sku": "=HYPERLINK(\"http://evil\")",
+    "seller_sku": '=HYPERLINK("http://evil")',
     "name": "+cmd|' /C calc'!A0",
     "category": "@SUM(1+1)*cmd|' /C calc'!A0",
     "supplier": "-2+3+cmd|' /C calc'!A0",
@@ -71,7 +71,9 @@ def export_views():
 def test_every_exporting_list_uses_the_safe_export():
     views = list(export_views())
     assert len(views) >= 10
-    unsafe = [name for _r, name, view in views if not issubclass(view.export_class, SafeTableExport)]
+    unsafe = [
+        name for _r, name, view in views if not issubclass(view.export_class, SafeTableExport)
+    ]
     assert unsafe == []
 
 
