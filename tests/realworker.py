@@ -8,6 +8,7 @@ block until the test releases it (to kill a worker in the middle of a send).
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -81,7 +82,8 @@ class CeleryWorker:
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }
-        self.env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+        for name in ("CELERY_TASK_ALWAYS_EAGER", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+            self.env.pop(name, None)
         self.log_path = Path(tempfile.mkstemp(prefix=f"celery-{self.name}-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
         self.starts = 0
@@ -139,6 +141,26 @@ class CeleryWorker:
 
     def log_tail(self, n: int = 60) -> str:
         return "\n".join(self.lines()[-n:])
+
+    _TASK_EVENT = re.compile(r"Task [\w.]+\[([0-9a-f-]+)\] (\w+)")
+
+    def in_flight(self) -> set[str]:
+        """Ids of the tasks received and not finished yet (running, or waiting for their ETA)."""
+        state = {}
+        for line in self.lines():
+            if match := self._TASK_EVENT.search(line):
+                state[match[1]] = match[2]
+        return {task for task, event in state.items() if event == "received"}
+
+    def wait_idle(self, timeout: float = 15) -> bool:
+        """Wait until no task is in flight (twice in a row, 0.2 s apart)."""
+        quiet = [0]
+
+        def idle():
+            quiet[0] = quiet[0] + 1 if not self.in_flight() else 0
+            return quiet[0] >= 2
+
+        return not self.alive or wait_for(idle, timeout=timeout, interval=0.2)
 
     @property
     def alive(self) -> bool:

@@ -8,7 +8,7 @@ from django.db import connections
 from django.utils import timezone
 
 from alerts import apps as alerts_apps
-from alerts.models import Alert, OutboxEmail, PlanningFigures
+from alerts.models import Alert, OutboxEmail, OutboxStatus, PlanningFigures
 from alerts.services import alert_acknowledge, alerts_sync
 from inventory.facts import recompute
 from tests.alerts.conftest import plan, receive, sell
@@ -121,9 +121,28 @@ def test_a_broker_outage_never_fails_a_committed_sale(
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(tasks.recheck_movements_task, "delay", down)
+    monkeypatch.setattr(tasks.send_outbox_email_task, "delay", down)
+    posted = post_and_commit(django_capture_on_commit_callbacks, sell, warehouse, planned, 30)
+    assert posted.created
+    # The check ran in-process instead: the alert is open and its email waits in the outbox for
+    # the sweep (tests/alerts/test_worker_faults.py sends it after the broker is back).
+    assert Alert.objects.filter(resolved_at=None).count() == 1
+    assert OutboxEmail.objects.get().status == OutboxStatus.PENDING
+    assert alerts_apps.enqueue_recheck in __import__("inventory").hooks.after_movements_posted
+
+
+def test_a_failing_in_process_check_never_fails_a_committed_sale(
+    warehouse, planned, monkeypatch, django_capture_on_commit_callbacks
+):
+    from alerts import services, tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.recheck_movements_task, "delay", down)
+    monkeypatch.setattr(services, "recheck_after_movements", down)
     posted = post_and_commit(django_capture_on_commit_callbacks, sell, warehouse, planned, 30)
     assert posted.created and not Alert.objects.exists()  # the nightly run will catch up
-    assert alerts_apps.enqueue_recheck in __import__("inventory").hooks.after_movements_posted
 
 
 def test_acknowledging_records_who_and_when_once(warehouse, planned, purchaser, manager):

@@ -61,8 +61,10 @@ def worker(worker_process, sink, transactional_db):
     if not worker_process.alive:
         worker_process.start()
     yield worker_process
+    # Before pytest-django empties the tables: nothing new to take, nothing still running.
     sink.handler.release.set()
     flush_broker()
+    assert worker_process.wait_idle(), worker_process.log_tail()
 
 
 @pytest.fixture
@@ -71,11 +73,26 @@ def second_worker(worker, sink):
     other = CeleryWorker(smtp_port=sink.port, name="w2")
     other.start()
     yield other
+    other.wait_idle()
     other.close(kill=True)  # idle by then; a warm shutdown only costs time
 
 
 def finished(worker, task_id: str) -> bool:
     return any(task_id in line and "succeeded" in line for line in worker.lines())
+
+
+def one_email_sent(sink) -> bool:
+    """The server has the email and the worker has committed the row as sent (the server has
+    it a moment before the worker hears its 250 and commits)."""
+    return (
+        wait_for(
+            lambda: (
+                len(sink.handler.messages) >= 1
+                and OutboxEmail.objects.filter(status=OutboxStatus.SENT).exists()
+            )
+        )
+        and len(sink.handler.messages) == 1
+    )
 
 
 def count(workers, *needles) -> int:
@@ -110,7 +127,7 @@ def test_a_worker_killed_while_sending_an_alert_email_sends_it_once_after_restar
     assert sink.handler.messages == []
     worker.start()  # the unacknowledged task comes back (acks_late) and is sent once
 
-    assert wait_for(lambda: len(sink.handler.messages) == 1), worker.log_tail()
+    assert one_email_sent(sink), worker.log_tail()
     row.refresh_from_db()
     assert (row.status, row.attempts) == (OutboxStatus.SENT, 1)
     assert sink.handler.messages[0].rcpt_tos == [purchaser.email]
@@ -133,7 +150,7 @@ def test_the_same_send_task_delivered_twice_to_two_workers_at_once_sends_one_ema
     duplicate = send_outbox_email_task.delay(row.pk)
     assert wait_for(lambda: finished(worker, duplicate.id) or finished(second_worker, duplicate.id))
     sink.handler.release.set()  # the first send is refused (451) and retried
-    assert wait_for(lambda: len(sink.handler.messages) == 1), worker.log_tail()
+    assert one_email_sent(sink), worker.log_tail()
     late = send_outbox_email_task.delay(row.pk)
     assert wait_for(lambda: finished(worker, late.id) or finished(second_worker, late.id))
     assert len(sink.handler.messages) == 1
@@ -155,7 +172,7 @@ def test_a_task_enqueued_in_a_transaction_that_rolls_back_never_reaches_the_work
         raise RuntimeError("the import failed further down")
     sell(warehouse, other, 30)  # committed: the sentinel that must arrive alone
 
-    assert wait_for(lambda: len(sink.handler.messages) == 1), worker.log_tail()
+    assert one_email_sent(sink), worker.log_tail()
     assert "TEE-01" in sink.handler.messages[0].content.decode()
     # Exactly one stock check reached the worker (the committed one), and no send for 123456.
     assert count([worker], "recheck_movements_task[", "received") == checks_before + 1
@@ -168,7 +185,7 @@ def test_an_smtp_server_answering_451_is_retried_with_growing_jittered_delays(
 ):
     sink.handler.script = ["451", "451"]
     sell(warehouse, planned, 30)
-    assert wait_for(lambda: len(sink.handler.messages) == 1), worker.log_tail()
+    assert one_email_sent(sink), worker.log_tail()
     row = OutboxEmail.objects.get()
     assert (row.status, row.attempts) == (OutboxStatus.SENT, 3)
     assert "451" in row.last_error
@@ -182,7 +199,7 @@ def test_an_smtp_server_that_does_not_answer_is_timed_out_and_retried(
 ):
     sink.handler.script = ["hang"]  # no answer within EMAIL_TIMEOUT (3 s)
     sell(warehouse, planned, 30)
-    assert wait_for(lambda: len(sink.handler.messages) == 1), worker.log_tail()
+    assert one_email_sent(sink), worker.log_tail()
     row = OutboxEmail.objects.get()
     assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
     assert "timed out" in row.last_error.lower()
@@ -297,7 +314,7 @@ def test_with_redis_down_pages_and_posting_work_and_the_email_goes_out_after_rec
     )
     send_pending_emails_task.delay()
     import_jobs_requeue_task.delay()
-    assert wait_for(lambda: len(sink.handler.messages) == 1), worker.log_tail()
+    assert one_email_sent(sink), worker.log_tail()
     assert wait_for(lambda: ImportJob.objects.get().status == ImportStatus.DONE), worker.log_tail()
     row.refresh_from_db()
     assert row.status == OutboxStatus.SENT
