@@ -224,9 +224,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CountKindEnum": "counting.models.CountKind",
         "ClearanceStrategyEnum": "clearance.models.Strategy",
-        # Three choice sets are called "status": stock status, clearance batch, purchase order.
-        "StockStatusEnum": "alerts.models.StockStatus",
+        # Several apps have a `status` field with their own choices: name each one.
+        "PurchaseOrderStatusEnum": "inventory.models.PurchaseOrderStatus",
+        "CountSessionStatusEnum": "counting.models.SessionStatus",
         "ClearanceBatchStatusEnum": "clearance.models.BatchStatus",
+        "StockStatusEnum": "alerts.models.StockStatus",
     },
 }
 
