@@ -4,6 +4,9 @@ document.querySelectorAll("form input:not([type=hidden]):not([type=checkbox]), f
     el.classList.add(el.tagName === "SELECT" ? "form-select" : "form-control");
   }
 });
+document.querySelectorAll(".form-check > input[type=checkbox], .form-check > input[type=radio]").forEach((el) => {
+  el.classList.add("form-check-input");
+});
 document.querySelectorAll("form").forEach((form) => {
   form.addEventListener("submit", () => {
     form.querySelectorAll("button[data-once]").forEach((b) => { b.disabled = true; });

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from config.celery_app import app as celery_app
 from tests.conftest import REQUIRE_SERVICES
 
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
@@ -50,6 +51,22 @@ def pytest_runtest_makereport(item, call):
         if report.failed:
             item.stash["failed"] = True
     return report
+
+
+@pytest.fixture(autouse=True)
+def tasks_in_process():
+    """Celery tasks the pages start (alert checks after a posting, imports) run in the server
+    thread, as a worker would run them, instead of waiting in a broker nobody reads."""
+    before = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=False)
+    yield
+    celery_app.conf.update(task_always_eager=before[0], task_eager_propagates=before[1])
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploads (imports) go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture
