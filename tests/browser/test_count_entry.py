@@ -122,6 +122,8 @@ def test_double_clicked_submit_submits_once(page, login, staff, session):
     scan(page, "MUG-BLK", 4)
     page.wait_for_selector("#entry-feedback :text('counted 4')")
     page.goto(page.base_url + f"/counts/{session.pk}/")
+    # The checkbox is styled as one (Bootstrap's form-check), its label beside it.
+    assert "form-check-input" in page.locator("#id_uncounted_as_zero").get_attribute("class")
     posts = posts_of(page)
 
     double_click(page, "main button[type=submit]:has-text('Submit counts')")
