@@ -11,7 +11,8 @@ RUN pip install .
 COPY . .
 RUN DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=build-only ALLOWED_HOSTS=* \
     python manage.py collectstatic --noinput
-RUN useradd --create-home stockwise && mkdir -p var && chown -R stockwise var
+# var/media exists in the image so the named volume mounted there belongs to stockwise.
+RUN useradd --create-home stockwise && mkdir -p var/media && chown -R stockwise var
 USER stockwise
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

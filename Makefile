@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate demo lint bench messages clean
+.PHONY: run test install migrate demo lint bench messages screenshots clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -37,6 +37,12 @@ lint: install
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+## make screenshots: the README's screenshots, taken by the browser tests on demo data
+## (needs Debian's chromium; CI keeps the same shots in test-artifacts/screenshots/)
+screenshots: install
+	STOCKWISE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/browser/test_screenshots.py
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -52,8 +52,9 @@ class ReplenishmentTable(tables.Table):
         exclude_from_export=True,
     )
     warehouse = tables.Column(accessor="warehouse__code", verbose_name=_("Warehouse"))
-    sku = tables.Column(accessor="sku__seller_sku", verbose_name=_("SKU"), linkify=_sku_link)
-    name = tables.Column(accessor="sku__name", verbose_name=_("Name"))
+    # The name shows under the SKU (one column less on screen); exports keep both columns.
+    sku = tables.Column(accessor="sku__seller_sku", verbose_name=_("SKU"))
+    name = tables.Column(accessor="sku__name", verbose_name=_("Name"), visible=False)
     supplier = tables.Column(accessor="sku__supplier__name", verbose_name=_("Supplier"))
     abc_class = tables.Column(verbose_name=_("ABC"), default="—")
     status = StatusColumn(verbose_name=_("Status"))
@@ -66,7 +67,8 @@ class ReplenishmentTable(tables.Table):
     suggested_order_qty = tables.Column(verbose_name=_("Suggested order"), attrs=NUM)
     days_of_cover = DaysColumn(verbose_name=_("Days of cover"), attrs=NUM, default="∞")
     ad_advice = StatusColumn(verbose_name=_("Ad advice"))
-    computed_at = tables.DateTimeColumn(verbose_name=_("Computed at"), short=True)
+    # The same for every row (the nightly recompute): the page states it once above the table.
+    computed_at = tables.DateTimeColumn(verbose_name=_("Computed at"), short=True, visible=False)
 
     class Meta:
         model = PlanningFigures
@@ -90,6 +92,17 @@ class ReplenishmentTable(tables.Table):
             "ad_advice",
             "computed_at",
         )
+
+    def render_sku(self, value, record):
+        return format_html(
+            '<a href="{}">{}</a><div class="small text-muted">{}</div>',
+            _sku_link(record),
+            value,
+            record.sku.name,
+        )
+
+    def value_sku(self, value):
+        return value
 
     def render_avg_daily_demand(self, value):
         return f"{value:.2f}"

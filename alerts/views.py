@@ -44,6 +44,8 @@ class ReplenishmentListView(CapabilityRequiredMixin, SafeExportMixin, SingleTabl
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_purchase"] = can(self.request.user, Capability.PURCHASE)
+        first = next(iter(context["table"].paginated_rows), None)
+        context["computed_at"] = first.record.computed_at if first else None
         return context
 
 

@@ -170,3 +170,11 @@ class BatchTable(tables.Table):
         if not progress or not progress.quantity:
             return "—"
         return number_format(progress.capital_recovered, 2)
+
+    def value_units_cleared(self, record):
+        progress = self.progress.get(record.pk)
+        return progress.units_cleared if progress and progress.quantity else ""
+
+    def value_capital_recovered(self, record):
+        progress = self.progress.get(record.pk)
+        return progress.capital_recovered if progress and progress.quantity else ""

@@ -116,15 +116,28 @@ class AtRiskListView(SlowMoverListView):
         return selectors.at_risk_for(self.request.user)
 
 
-class BatchListView(CapabilityRequiredMixin, SingleTableMixin, FilterView):
+class BatchListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
     capability = Capability.VIEW_STOCK
     table_class = BatchTable
     filterset_class = BatchFilter
     template_name = "clearance/batch_list.html"
     paginate_by = 25
+    export_name = "clearance-batches"
 
     def get_queryset(self):
         return selectors.batches_for(self.request.user)
+
+    def create_export(self, export_format):
+        # The export holds every filtered batch, so it needs the progress of all of them.
+        table = self.get_table(**self.get_table_kwargs())
+        table.progress = selectors.batches_progress([batch.pk for batch in table.data])
+        exporter = self.export_class(
+            export_format=export_format,
+            table=table,
+            exclude_columns=self.exclude_columns,
+            dataset_kwargs=self.get_dataset_kwargs(),
+        )
+        return exporter.response(filename=self.get_export_filename(export_format))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

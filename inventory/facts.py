@@ -48,12 +48,15 @@ def recompute(as_of: date | None = None, *, log=None) -> list[StepTiming]:
     """Run every registered nightly step for `as_of` (default: today), each in a transaction."""
     as_of = as_of or timezone.localdate()
     timings = []
-    for _order, name, step in hooks.nightly_steps:
+    total = len(hooks.nightly_steps)
+    for number, (_order, name, step) in enumerate(hooks.nightly_steps, start=1):
+        if log:  # progress before a step that may take minutes on a large catalogue
+            log(f"[{number}/{total}] {name}…")
         started = time.perf_counter()
         with transaction.atomic():
             step(as_of)
         timings.append(StepTiming(name, time.perf_counter() - started))
         if log:
-            log(f"{name}: {timings[-1].seconds:.2f} s")
+            log(f"[{number}/{total}] {name}: {timings[-1].seconds:.2f} s")
         logger.info("recompute %s step %s took %.2f s", as_of, name, timings[-1].seconds)
     return timings

@@ -2,7 +2,15 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import SKU, Category, MovementKind, StockBalance, StockMovement, Supplier
+from inventory.models import (
+    SKU,
+    Category,
+    MovementKind,
+    StockBalance,
+    StockMovement,
+    Supplier,
+    Warehouse,
+)
 from inventory.selectors import warehouses_for
 
 
@@ -60,3 +68,14 @@ class MovementFilter(django_filters.FilterSet):
     class Meta:
         model = StockMovement
         fields = ["warehouse", "sku", "kind"]
+
+
+class WarehouseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+
+    class Meta:
+        model = Warehouse
+        fields = ["q"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))

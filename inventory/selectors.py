@@ -17,6 +17,11 @@ def warehouses_for(user) -> QuerySet[Warehouse]:
     return Warehouse.objects.filter(members=user)
 
 
+def ledger_has_movements(warehouses) -> bool:
+    """Has anything been posted in these warehouses? (The dashboard's getting-started guide.)"""
+    return StockMovement.objects.filter(warehouse__in=warehouses).exists()
+
+
 def warehouse_for_user(user, code: str) -> Warehouse:
     """A warehouse by code, or 404 when the user is not a member."""
     return get_object_or_404(warehouses_for(user), code=code)

@@ -1,7 +1,12 @@
+from decimal import Decimal
+
 import django_tables2 as tables
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import SKU, ImportJob, StockMovement
+from inventory.models import SKU, ImportJob, StockMovement, Warehouse
+
+NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
 
 
 class SKUTable(tables.Table):
@@ -77,3 +82,31 @@ class ImportJobTable(tables.Table):
         model = ImportJob
         fields = ("id", "created_at", "kind", "warehouse", "original_name", "status", "user")
         order_by = "-created_at"
+
+
+class WarehouseTable(tables.Table):
+    """The user's warehouses with units on hand and stock value (annotated by the view)."""
+
+    code = tables.Column(linkify=True, verbose_name=_("Code"))
+    name = tables.Column(verbose_name=_("Name"))
+    timezone = tables.Column(verbose_name=_("Time zone"))
+    units = tables.Column(verbose_name=_("Units on hand"), attrs=NUM, default=0)
+    value = tables.Column(verbose_name=_("Stock value"), attrs=NUM, default=0)
+
+    class Meta:
+        model = Warehouse
+        fields = ("code", "name", "timezone", "units", "value")
+        order_by = "code"
+
+    def render_units(self, value):
+        return number_format(value, force_grouping=True)
+
+    def render_value(self, value):
+        return number_format(value, decimal_pos=2, force_grouping=True)
+
+    # Exports carry plain numbers (no thousands separators) for spreadsheets.
+    def value_units(self, value):
+        return value
+
+    def value_value(self, value):
+        return Decimal(value).quantize(Decimal("0.01"))

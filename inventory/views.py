@@ -1,22 +1,25 @@
+from decimal import Decimal
+
 import django_tables2 as tables
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import F, Sum
+from django.db.models import DecimalField, F, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, FormView, ListView
+from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from inventory import audit, catalog, dashboard, hooks, selectors, services
 from inventory.exports import SafeExportMixin
-from inventory.filters import MovementFilter, SKUFilter
+from inventory.filters import MovementFilter, SKUFilter, WarehouseFilter
 from inventory.forms import MovementPostForm, SKUParametersForm
 from inventory.models import SKU
 from inventory.notices import open_admin_notices
 from inventory.permissions import CapabilityRequiredMixin, capability_required
 from inventory.roles import Capability, can
-from inventory.tables import MovementTable, SKUTable
+from inventory.tables import MovementTable, SKUTable, WarehouseTable
 
 
 def home(request):
@@ -31,6 +34,7 @@ def home(request):
         "warehouses": warehouses,
         "tiles": dashboard.collect_tiles(request) if warehouses else [],
         "notices": dashboard.dashboard_notices(request) if warehouses else [],
+        "getting_started": bool(warehouses) and not selectors.ledger_has_movements(warehouses),
     }
     return render(request, "inventory/home.html", context)
 
@@ -134,15 +138,26 @@ def movement_detail(request, pk: int):
     return render(request, "inventory/movement_detail.html", {"movement": movement})
 
 
-class WarehouseListView(CapabilityRequiredMixin, ListView):
+class WarehouseListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
     capability = Capability.VIEW_STOCK
+    table_class = WarehouseTable
+    filterset_class = WarehouseFilter
     template_name = "inventory/warehouse_list.html"
-    context_object_name = "warehouses"
+    paginate_by = 50
+    export_name = "warehouses"
 
     def get_queryset(self):
-        return selectors.warehouses_for(self.request.user).annotate(
-            units=Sum("balances__on_hand"),
-            value=Sum(F("balances__on_hand") * F("balances__sku__unit_cost")),
+        return (
+            selectors.warehouses_for(self.request.user)
+            .annotate(
+                units=Coalesce(Sum("balances__on_hand"), 0),
+                value=Coalesce(
+                    Sum(F("balances__on_hand") * F("balances__sku__unit_cost")),
+                    Value(Decimal("0")),
+                    output_field=DecimalField(max_digits=20, decimal_places=4),
+                ),
+            )
+            .order_by("code")
         )
 
 

@@ -6,7 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
 
+from config.celery_app import app as celery_app
 from tests.conftest import REQUIRE_SERVICES
 
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
@@ -24,6 +28,34 @@ CHROMIUM_ARGS = [
 # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make between
 # browser steps are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+BROWSER_TEST_TIMEOUT = 120  # seconds; a hung page fails its test instead of the whole run
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/browser/" in item.nodeid and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(BROWSER_TEST_TIMEOUT))
+
+
+class SerialWSGIServer(WSGIServer):
+    """Django's live server answers requests one at a time here: with SQLite's in-memory test
+    database every server thread shares the test's one connection, and two requests using it at
+    once (the dashboard and its chart, loaded in parallel) can hang both."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serial_live_server_on_in_memory_sqlite():
+    # (The test database of SQLite is in memory; it is not created yet when this runs.)
+    before = LiveServerThread.server_class
+    if connection.vendor == "sqlite":
+        LiveServerThread.server_class = SerialWSGIServer
+    yield
+    LiveServerThread.server_class = before
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +82,22 @@ def pytest_runtest_makereport(item, call):
         if report.failed:
             item.stash["failed"] = True
     return report
+
+
+@pytest.fixture(autouse=True)
+def tasks_in_process():
+    """Celery tasks the pages start (alert checks after a posting, imports) run in the server
+    thread, as a worker would run them, instead of waiting in a broker nobody reads."""
+    before = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=False)
+    yield
+    celery_app.conf.update(task_always_eager=before[0], task_eager_propagates=before[1])
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploads (imports) go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture

@@ -1,0 +1,90 @@
+"""Lists that sort, filter and export; empty states that say what to do next; job progress."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from inventory.models import MovementKind
+from inventory.services import movement_post
+from tests.factories import SKUFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def csv_rows(response):
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_warehouse_list_sorts_filters_and_exports_only_my_warehouses(
+    client, make_user, warehouse, other_warehouse, django_assert_max_num_queries
+):
+    third = type(warehouse).objects.create(code="C", name="Chiang Mai", timezone="Asia/Bangkok")
+    sku = SKUFactory(unit_cost=Decimal("2.50"))
+    movement_post(warehouse=warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=400)
+    movement_post(warehouse=other_warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=9)
+    client.force_login(make_user("manager", warehouse, third))
+    url = reverse("inventory:warehouse_list")
+
+    with django_assert_max_num_queries(8):
+        page = client.get(url, {"sort": "-code"})
+    assert [w.code for w in page.context["table"].data] == ["C", "A"]
+    assert "1,000.00" in page.content.decode()
+    assert client.get(url, {"q": "chiang"}).context["table"].data[0].code == "C"
+    assert len(client.get(url, {"q": "chiang"}).context["table"].data) == 1
+
+    rows = csv_rows(client.get(url, {"_export": "csv"}))
+    assert rows == [
+        ["Code", "Name", "Time zone", "Units on hand", "Stock value"],
+        ["A", "Warehouse A", "UTC", "400", "1000.00"],
+        ["C", "Chiang Mai", "Asia/Bangkok", "0", "0.00"],
+    ]
+
+
+def test_an_empty_filtered_list_offers_to_clear_the_filter(client, purchaser):
+    client.force_login(purchaser)
+    url = reverse("inventory:po_list")
+    unfiltered = client.get(url).content.decode()
+    assert "No purchase order matches." in unfiltered
+    assert "Nothing matches this filter." not in unfiltered
+
+    filtered = client.get(url, {"status": "sent", "sort": "number"}).content.decode()
+    assert "Nothing matches this filter." in filtered
+    assert f'<a href="{url}">Clear the filter</a>' in filtered
+    # Sorting or paging alone is not a filter.
+    assert (
+        "Nothing matches this filter." not in client.get(url, {"sort": "number"}).content.decode()
+    )
+
+
+def test_dashboard_guides_a_new_install_until_the_first_movement(
+    client, manager, staff, warehouse, sku
+):
+    client.force_login(manager)
+    page = client.get("/").content.decode()
+    assert "Getting started" in page
+    assert "manage.py import_catalog" in page and reverse("inventory:import_list") in page
+    assert "Upload the TikTok Shop order export" in page
+
+    client.force_login(staff)
+    page = client.get("/").content.decode()
+    assert "Getting started" in page and "manage.py import_catalog" not in page
+    assert "your counts will then appear under Counts" in page
+
+    movement_post(warehouse=warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=1)
+    assert "Getting started" not in client.get("/").content.decode()
+
+
+def test_recompute_prints_each_step_before_and_after_it_runs(warehouse):
+    out = io.StringIO()
+    call_command("recompute", stdout=out)
+    lines = out.getvalue().splitlines()
+    steps = [line for line in lines if line.startswith("[")]
+    total = len(steps) // 2
+    assert total >= 5
+    assert steps[0] == f"[1/{total}] facts rows…"
+    assert steps[1].startswith(f"[1/{total}] facts rows: ") and steps[1].endswith(" s")
+    assert steps[-1].startswith(f"[{total}/{total}] ")
