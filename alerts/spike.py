@@ -78,7 +78,7 @@ def capped_demand_stats(
     sigmas: float = CAP_SIGMAS,
     passes: int = CAP_PASSES,
 ) -> CappedStats:
-    """d_c and sigma_c over the available days with q_t capped at d + `sigmas` sigma, `passes` times.
+    """d_c, sigma_c over the available days, q_t capped at d + `sigmas` sigma, `passes` times.
 
     Unavailable days count as no excess (what was lost is unknown); the excess blocks run over
     the calendar days of the window.
@@ -91,7 +91,9 @@ def capped_demand_stats(
     for _ in range(passes):
         cap = d + sigmas * sigma
         d, sigma = _mean_std([min(q, cap) for q in kept])
-    excess = [max(0.0, q - cap) if ok else 0.0 for q, ok in zip(daily_demand, available, strict=True)]
+    excess = [
+        max(0.0, q - cap) if ok else 0.0 for q, ok in zip(daily_demand, available, strict=True)
+    ]
     blocks = sum(sum(excess[j : j + BLOCK_DAYS]) ** 2 for j in range(len(excess) - BLOCK_DAYS + 1))
     return CappedStats(
         d=d, sigma=sigma, cap=cap, n=len(kept), excess=sum(excess), excess_blocks_sq=blocks
@@ -149,7 +151,9 @@ def spike_aware_plan(
         raise ValueError(f"service level must be between 0 and 1, not {service_level}")
     d, sd = stats.d, stats.sigma
     if d <= 0:
-        return SpikePlan(d=0.0, sigma=sd, k=0.0, safety_stock=0.0, reorder_point=0.0, order_up_to=0.0)
+        return SpikePlan(
+            d=0.0, sigma=sd, k=0.0, safety_stock=0.0, reorder_point=0.0, order_up_to=0.0
+        )
     mean_lt = d * lead_time * (1 + profile.rho)
     sigma_lt = math.sqrt(
         lead_time * sd * sd + d * d * lead_std * lead_std + lead_time * profile.v * d * d
