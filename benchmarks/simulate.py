@@ -205,9 +205,7 @@ class Ours(Policy):
         avail = hist.available[:, w].tolist()
         lead = scn.lead_time.tolist()
         lead_std = scn.lead_std.tolist()
-        out = [
-            self.sku_levels(sold[i], avail[i], lead[i], lead_std[i]) for i in range(scn.skus)
-        ]
+        out = [self.sku_levels(sold[i], avail[i], lead[i], lead_std[i]) for i in range(scn.skus)]
         trigger, target = zip(*out, strict=True)
         return np.array(trigger, dtype=float), np.array(target, dtype=float)
 
@@ -498,9 +496,7 @@ def report(curves: dict[str, list[Point]], per_seed: dict[int, dict[str, list[Po
 
 
 def _best_other(curves: dict[str, list[Point]], target: float) -> tuple[str, float]:
-    others = {
-        name: at_fill(pts, target) for name, pts in curves.items() if name not in OURS
-    }
+    others = {name: at_fill(pts, target) for name, pts in curves.items() if name not in OURS}
     others = {k: v for k, v in others.items() if not math.isnan(v)}
     if not others:
         return "n/a", math.nan
