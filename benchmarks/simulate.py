@@ -42,6 +42,9 @@ class Scenario:
     lead_std: np.ndarray  # (n,) float: sigma_L the seller configured
     unit_cost: np.ndarray  # (n,) float
     spike_days: np.ndarray = field(repr=False)  # (n, days) bool: a live-stream spike is on
+    base_mean: np.ndarray | None = field(default=None, repr=False)  # (n, days) mean w/o spikes
+    spike_rate: np.ndarray | None = field(default=None, repr=False)  # (n,) spikes a day
+    dispersion: np.ndarray | None = field(default=None, repr=False)  # (n,) NB shape k
     warmup: int = WARMUP_DAYS
 
     @property
@@ -101,6 +104,9 @@ def make_scenario(
         lead_std=lead_std,
         unit_cost=unit_cost,
         spike_days=spike_mult > 1.5,
+        base_mean=base[:, None] * level * week,
+        spike_rate=rate,
+        dispersion=dispersion,
     )
 
 
@@ -240,6 +246,36 @@ class OursSpike(Ours):
         return np.array(trigger, dtype=float), np.array([p.order_up_to for p in plans])
 
 
+class Oracle(Policy):
+    """Not a policy a seller can run: a bound. It knows the true mean demand without spikes over
+    the coming lead time (trend and weekday included) and the NB noise, and holds
+    SS = z sqrt(L sigma^2 + m^2 sigma_L^2) + b m h with z at 85 %, the spike buffer b (days of
+    demand) swept; h = 1 ("knows the base"), or h = the SKU's true spike rate / the catalog's
+    ("knows the base and who spikes")."""
+
+    name = "oracle: knows the base"
+    param_name = "spike buffer days"
+    knows_spike_rate = False
+
+    def levels(self, t, scn, hist):
+        lead = scn.lead_time
+        days = np.arange(1, 31)[None, :] + t
+        coming = days <= (t + lead)[:, None]
+        mean = np.take_along_axis(scn.base_mean, np.minimum(days, scn.days - 1), axis=1)
+        m = (mean * coming).sum(axis=1) / coming.sum(axis=1)
+        var = m + m * m / scn.dispersion
+        h = scn.spike_rate / scn.spike_rate.mean() if self.knows_spike_rate else 1.0
+        z = formulas.z_for(0.85)
+        ss = z * np.sqrt(lead * var + m * m * scn.lead_std**2) + self.param * m * h
+        rop = m * lead + ss
+        return np.ceil(rop - formulas.EPSILON), rop + m * REVIEW_DAYS
+
+
+class OracleSpikes(Oracle):
+    name = "oracle: knows the base and who spikes"
+    knows_spike_rate = True
+
+
 # ----------------------------------------------------------------------------------------------
 # The day-by-day engine
 # ----------------------------------------------------------------------------------------------
@@ -342,12 +378,14 @@ def simulate(scn: Scenario, policy: Policy, seed: int = 0) -> Result:
 POLICIES: dict[str, tuple[Callable[[float], Policy], Sequence[float]]] = {
     "ours (spike-aware)": (
         OursSpike,
-        (0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999),
+        (0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999, 0.9999),
     ),
     "ours (normal)": (Ours, (0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999)),
     "buffer days": (BufferDays, (0, 2, 4, 6, 8, 10, 12, 15, 18, 22, 27, 33)),
     "ERPNext": (ErpNext, (0, 2, 4, 6, 8, 10, 12, 15, 18, 22, 27, 33)),
     "Linnworks": (Linnworks, (1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.3, 2.6, 3.0, 3.5)),
+    "oracle: knows the base": (Oracle, (0, 2, 4, 6, 8, 10, 13, 16)),
+    "oracle: knows the base and who spikes": (OracleSpikes, (0, 2, 4, 6, 8, 10, 13, 16)),
 }
 QUICK_PARAMS = {
     "ours (spike-aware)": (0.90, 0.95, 0.98, 0.995),
@@ -355,8 +393,11 @@ QUICK_PARAMS = {
     "buffer days": (4, 8, 12, 18),
     "ERPNext": (4, 8, 12, 18),
     "Linnworks": (1.2, 1.6, 2.0, 2.6),
+    "oracle: knows the base": (2, 6, 10, 16),
+    "oracle: knows the base and who spikes": (2, 6, 10, 16),
 }
 OURS = ("ours (spike-aware)", "ours (normal)")
+COMMON = ("buffer days", "ERPNext", "Linnworks")
 TARGETS = (0.95, 0.97)
 
 
@@ -459,9 +500,7 @@ def report(curves: dict[str, list[Point]], per_seed: dict[int, dict[str, list[Po
         "| per seed |",
         "| --- | ---: | --- | ---: | ---: | ---: | --- |",
     ]
-    for name in OURS:
-        if name not in curves:
-            continue
+    for name in [n for n in curves if n not in COMMON]:
         for target in TARGETS:
             best, best_value = _best_other(curves, target)
             ours = at_fill(curves[name], target)
@@ -491,12 +530,12 @@ def report(curves: dict[str, list[Point]], per_seed: dict[int, dict[str, list[Po
                 if hit
                 else ""
             )
-        lines.append(f"| {level:.1%} | " + " | ".join(cells) + " |")
+        lines.append(f"| {level:.2%} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def _best_other(curves: dict[str, list[Point]], target: float) -> tuple[str, float]:
-    others = {name: at_fill(pts, target) for name, pts in curves.items() if name not in OURS}
+    others = {name: at_fill(pts, target) for name, pts in curves.items() if name in COMMON}
     others = {k: v for k, v in others.items() if not math.isnan(v)}
     if not others:
         return "n/a", math.nan
@@ -520,6 +559,7 @@ def plot(curves: dict[str, list[Point]], path: str) -> None:
             marker="o",
             markersize=3.5,
             linewidth=2.2 if name in OURS else 1.3,
+            linestyle="--" if name.startswith("oracle") else "-",
             label=name,
         )
     for target in TARGETS:

@@ -92,7 +92,7 @@ def test_a_spike_day_is_capped_out_of_the_base_demand():
     """89 days of 9/11/10 and one live-stream day of 100 in the middle.
 
     Plain: d = 990 / 90 = 11, sigma^2 = (18988 - 990^2/90) / 89 = 8098 / 89 -> sigma 9.54.
-    Capped: d_c = (890 + cap) / 90 with cap = d_c + 3 sigma_c, the spike's excess = 100 - cap.
+    Capped: d_c = (890 + cap) / 90 with cap = d_c + 3 sigma_c; one episode of 100 - d_c units.
     """
     q = [9, 11] * 22 + [100, 10] + [9, 11] * 22
     available = [True] * 90
@@ -102,49 +102,77 @@ def test_a_spike_day_is_capped_out_of_the_base_demand():
     capped = spike.capped_demand_stats(q, available)
     assert capped.cap < 20  # the spike no longer sets its own cap
     assert capped.d == pytest.approx((890 + capped.cap) / 90)
-    assert capped.excess == pytest.approx(100 - capped.cap)
     assert capped.d < 10.2 and capped.sigma < 2  # vs d 11, sigma 9.5 of the plain formula
-    # The five 5-day blocks that hold the spike day each add (excess)^2.
-    assert capped.excess_blocks_sq == pytest.approx(5 * capped.excess**2)
+    assert capped.episodes == (pytest.approx(100 - capped.d),)
 
 
-def test_normal_loss_function_and_its_inverse():
-    """G(0) = 1/sqrt(2 pi) = 0.39894; G(1) = 0.24197 - 0.15866 = 0.08332 (textbook table)."""
+def test_a_spike_episode_runs_while_sales_stay_above_base_plus_sigma():
+    """Base 10 (sigma about 1, cap about 14): 80, 40, 20 then 12 and back to 10: one episode of
+    (80 - d) + (40 - d) + (20 - d) + (12 - d) units. A day left out (out of stock) ends an
+    episode; 20 is above the cap, so it starts the next one."""
+    base = [9, 11] * 40
+    capped = spike.capped_demand_stats(base + [80, 40, 20, 12, 10, 10, 10, 10, 10, 10], [True] * 90)
+    assert len(capped.episodes) == 1
+    assert capped.episodes[0] == pytest.approx(152 - 4 * capped.d)
+    q = base + [80, 40, 20, 12, 10] + [10] * 5
+    cut = spike.capped_demand_stats(q, [True] * 81 + [False] + [True] * 8)
+    assert cut.episodes == (pytest.approx(80 - cut.d), pytest.approx(32 - 2 * cut.d))
+
+
+def test_normal_loss_function():
+    """G(0) = 1/sqrt(2 pi) = 0.39894; G(1) = 0.24197 - 0.15866 = 0.08332 (textbook table);
+    far below the mean G(z) = -z (every unit of the gap is short)."""
     assert spike.normal_loss(0) == pytest.approx(0.398942, abs=1e-6)
     assert spike.normal_loss(1) == pytest.approx(0.083315, abs=1e-6)
-    assert spike.fill_rate_k(0.083315) == pytest.approx(1.0, abs=1e-5)
-    assert spike.fill_rate_k(0.9) == 0  # more shortage allowed than at k = 0: no safety stock
+    assert spike.normal_loss(-8) == pytest.approx(8, abs=1e-9)
 
 
-def test_spike_aware_plan_on_a_hand_worked_case():
-    """d_c 10, sigma_c 3, L 10, sigma_L 0, catalog rho 0.1, v 0.5, R 7, 95 %:
-    mean LTD = 10 * 10 * 1.1 = 110; sigma' = sqrt(10*9 + 0 + 10*0.5*100) = sqrt(590) = 24.290;
-    Q = 10 * 1.1 * 7 = 77; G(k) = 0.05 * 77 / 24.290 = 0.15850 -> k = 0.638
-    (G(0.60) = 0.16867, G(0.65) = 0.15537); SS = 0.638 * 24.290 = 15.5; ROP 125.5; S = ROP + 70.
-    """
-    stats = spike.CappedStats(d=10, sigma=3, cap=19, n=90, excess=0, excess_blocks_sq=0)
+def test_without_spikes_the_service_level_is_a_fill_rate():
+    """d_c 10, sigma_c 3, L 10, sigma_L 0, R 7, 95 %, no spikes: sigma = sqrt(90) = 9.487;
+    allowed lost 0.05 x 10 = 0.5 a day = sigma G(z) / 7 -> G(z) = 0.36894: z = 0.0616
+    (G(0.05) = 0.37444, G(0.07) = 0.36492): SS = 0.58 units, ROP 100.58, S 170.58.
+    (DOMAIN.md's z = 1.6449 gives SS 15.6: a 95 % chance of no stock-out per cycle.)"""
+    stats = spike.CappedStats(d=10, sigma=3, cap=19, n=90)
+    plan = spike.spike_aware_plan(
+        stats, spike.SpikeProfile(), lead_time=10, lead_std=0, service_level=0.95, review_days=7
+    )
+    assert plan.safety_stock == pytest.approx(0.0616 * math.sqrt(90), abs=0.01)
+    assert plan.reorder_point == pytest.approx(100.58, abs=0.01)
+    assert plan.order_up_to == pytest.approx(plan.reorder_point + 70)
+
+
+def test_spike_risk_raises_the_reorder_point_to_cover_the_lost_spike_units():
+    """The same SKU in a catalog where a spike of 10 base days (100 units) starts on 1 day in
+    100: demanded a day 10 x (1 + 0.01 x 10) = 11, allowed lost 0.55. With x far above the base
+    the ordinary cycles lose nothing and a spike loses (100 + 100 - x): 0.01 (200 - x) = 0.55
+    -> x = 145, SS = 45."""
+    stats = spike.CappedStats(d=10, sigma=3, cap=19, n=90)
     plan = spike.spike_aware_plan(
         stats,
-        spike.SpikeProfile(rho=0.1, v=0.5),
+        spike.SpikeProfile(rate=0.01, volumes=(10.0,)),
         lead_time=10,
         lead_std=0,
         service_level=0.95,
         review_days=7,
     )
-    assert spike.normal_loss(plan.k) == pytest.approx(0.05 * 77 / math.sqrt(590))
-    assert plan.k == pytest.approx(0.638, abs=0.002)
-    assert plan.safety_stock == pytest.approx(15.5, abs=0.05)
-    assert plan.reorder_point == pytest.approx(125.5, abs=0.05)
-    assert plan.order_up_to == pytest.approx(plan.reorder_point + 70)
+    assert plan.reorder_point == pytest.approx(145, abs=0.01)
+    assert plan.safety_stock == pytest.approx(45, abs=0.01)
+    with pytest.raises(ValueError):
+        spike.spike_aware_plan(
+            stats, spike.SpikeProfile(), lead_time=10, lead_std=0, service_level=1, review_days=7
+        )
 
 
 def test_the_catalog_spike_profile_weighs_skus_by_base_volume():
-    """Excess 30 + 0 over base 10*90 + 1*90 = 990 units: rho = 30/990."""
-    fast = spike.CappedStats(d=10, sigma=3, cap=19, n=90, excess=30, excess_blocks_sq=4500)
-    slow = spike.CappedStats(d=1, sigma=1, cap=4, n=90, excess=0, excess_blocks_sq=0)
-    profile = spike.spike_profile([fast, slow])
-    assert profile.rho == pytest.approx(30 / 990)
-    assert profile.v == pytest.approx(4500 / (100 * 90 + 90) / 5)
+    """Fast (d 10, 90 days, episodes 50 and 150 units = 5 and 15 base days) and slow (d 0.1,
+    90 days, one episode of 2 units = 20 base days). Weights 10, 10, 0.1:
+    rate = (10 x 2 + 0.1 x 1) / (10 x 90 + 0.1 x 90) = 20.1 / 909."""
+    fast = spike.CappedStats(d=10, sigma=3, cap=19, n=90, episodes=(50.0, 150.0))
+    slow = spike.CappedStats(d=0.1, sigma=0.3, cap=1, n=90, episodes=(2.0,))
+    profile = spike.spike_profile([fast, slow], bins=2)
+    assert profile.rate == pytest.approx(20.1 / 909)
+    # Two equal-weight bins: (5) and (15 with a sliver of 20): (15 x 10 + 20 x 0.1) / 10.1.
+    assert profile.volumes == (pytest.approx(5.0), pytest.approx(152 / 10.1))
     assert spike.spike_profile([]) == spike.SpikeProfile()
 
 
