@@ -11,7 +11,7 @@ import pytest
 
 from alerts import formulas as f
 from alerts import spike
-from benchmarks import simulate as sim
+from benchmarks import simulation as sim
 from inventory.demand import demand_facts_update
 from inventory.facts import facts_ensure_rows
 from inventory.models import MovementKind, SkuFacts
