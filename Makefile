@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate demo lint bench messages screenshots clean
+.PHONY: run test install migrate demo lint bench simulate messages screenshots clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -46,6 +46,11 @@ screenshots: install
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+## make simulate: the decision-quality simulation (docs/simulation.md), about 5 minutes
+simulate: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks.simulate --out docs $(SIM_ARGS)
 
 clean:
 	rm -rf $(VENV) var db.sqlite3

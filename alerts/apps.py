@@ -55,6 +55,7 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Replenishment and alerts")
 
     def ready(self):
+        from alerts import checks  # noqa: F401  (registers the settings check)
         from alerts.planning import planning_recompute
         from alerts.services import alerts_nightly
         from inventory import hooks

@@ -7,6 +7,7 @@ below 1e-9 (d·L + SS = 300.00000000000006 is 300 units, not 301), the same in S
 """
 
 import math
+from collections.abc import Sequence
 from statistics import NormalDist
 
 STOCKOUT = "STOCKOUT"
@@ -24,6 +25,34 @@ PUSH = "PUSH"
 KEEP = "KEEP"
 
 EPSILON = 1e-9
+
+
+def day_available(q: float, previous_closing: float) -> bool:
+    """A day counts for demand when the day before closed with stock or something sold."""
+    return previous_closing > 0 or q > 0
+
+
+def demand_stats(daily_demand: Sequence[float], available: Sequence[bool]) -> tuple[float, float]:
+    """(d, sigma_d): mean and sample std (n - 1) of q_t over the available days (DOMAIN.md).
+
+    The same sums as inventory/demand.py's SQL (n, S1 = sum q, S2 = sum q^2; variance
+    (S2 - S1^2 / n) / (n - 1), clamped at 0), so both give the same doubles. No available day:
+    (0, 0); one: (d, 0).
+    """
+    if len(daily_demand) != len(available):
+        raise ValueError("daily_demand and available must have one value per day")
+    n, s1, s2 = 0, 0.0, 0.0
+    for q, ok in zip(daily_demand, available, strict=True):
+        if ok:
+            n += 1
+            s1 += q
+            s2 += q * q
+    if n == 0:
+        return 0.0, 0.0
+    d = s1 / n
+    var = s2 - s1 * s1 / n
+    sigma = math.sqrt(var / (n - 1)) if n > 1 and var > 0 else 0.0
+    return d, sigma
 
 
 def z_for(service_level: float) -> float:

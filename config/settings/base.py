@@ -247,6 +247,10 @@ STOCKWISE = {
     "DEMAND_WINDOW_DAYS": env.int("DEMAND_WINDOW_DAYS", default=90),
     "DEFAULT_SERVICE_LEVEL": env.float("DEFAULT_SERVICE_LEVEL", default=0.95),
     "REVIEW_PERIOD_DAYS": env.int("REVIEW_PERIOD_DAYS", default=7),
+    # "normal" = DOMAIN.md's SS formula (what the nightly recompute computes); "spike" = the
+    # spike-aware method of alerts/spike.py, measured in docs/simulation.md, pure functions only
+    # so far: the nightly SQL does not compute it yet (a system check says so).
+    "SS_METHOD": env.str("SS_METHOD", default="normal"),
     "OVERSTOCK_DAYS": env.int("OVERSTOCK_DAYS", default=120),
     "SLOW_MOVER_AGE_DAYS": env.int("SLOW_MOVER_AGE_DAYS", default=30),
     "SLOW_MOVER_SALES_DAYS": env.int("SLOW_MOVER_SALES_DAYS", default=30),

@@ -1,0 +1,61 @@
+"""Decision-quality simulation (issue 11): see benchmarks/simulate.py and docs/simulation.md."""
+
+from benchmarks.simulation.engine import Result, simulate
+from benchmarks.simulation.policies import (
+    POLICIES,
+    QUICK_PARAMS,
+    REVIEW_DAYS,
+    WINDOW,
+    BufferDays,
+    ErpNext,
+    History,
+    Linnworks,
+    Oracle,
+    OracleSpikes,
+    Ours,
+    OursSpike,
+    Policy,
+)
+from benchmarks.simulation.report import (
+    COMMON,
+    OURS,
+    TARGETS,
+    Point,
+    at_fill,
+    plot,
+    pool,
+    report,
+    write_csv,
+)
+from benchmarks.simulation.world import WARMUP_DAYS, YEAR_DAYS, Scenario, make_scenario
+
+__all__ = [
+    "COMMON",
+    "OURS",
+    "POLICIES",
+    "QUICK_PARAMS",
+    "REVIEW_DAYS",
+    "TARGETS",
+    "WARMUP_DAYS",
+    "WINDOW",
+    "YEAR_DAYS",
+    "BufferDays",
+    "ErpNext",
+    "History",
+    "Linnworks",
+    "Oracle",
+    "OracleSpikes",
+    "Ours",
+    "OursSpike",
+    "Point",
+    "Policy",
+    "Result",
+    "Scenario",
+    "at_fill",
+    "make_scenario",
+    "plot",
+    "pool",
+    "report",
+    "simulate",
+    "write_csv",
+]
