@@ -39,7 +39,7 @@ messages: install
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var db.sqlite3
