@@ -50,5 +50,9 @@ class AlertsConfig(AppConfig):
         hooks.register_nightly_step(PLANNING_STEP_ORDER, "planning", planning_recompute)
         hooks.register_nightly_step(ALERTS_STEP_ORDER, "alerts", alerts_nightly)
         hooks.on_movements_posted(enqueue_recheck)
+        from alerts.tiles import open_alerts_tile, reorder_today_tile
+
+        hooks.register_dashboard_tile(open_alerts_tile)
+        hooks.register_dashboard_tile(reorder_today_tile)
         if annotate_stock_rows not in hooks.stock_row_annotators:
             hooks.stock_row_annotators.append(annotate_stock_rows)

@@ -35,6 +35,15 @@ app.conf.beat_schedule = {
         "task": "alerts.tasks.send_pending_emails_task",
         "schedule": crontab(minute="*/5"),
     },
+    "turnover-digest-weekly": {
+        "task": "inventory.tasks.turnover_digest_task",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
+    # After Monday's recompute has flagged the slow movers; skips warehouses not yet due.
+    "propose-clearance-weekly": {
+        "task": "clearance.tasks.propose_clearance_batches_task",
+        "schedule": crontab(day_of_week="mon", hour=3, minute=0),
+    },
 }
 
 

@@ -16,9 +16,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("inventory.api.urls")),
+    path("api/v1/", include("inventory.turnover_api_urls")),
     path("", include("inventory.urls")),
     path("counts/", include("counting.urls")),
     path("api/v1/", include("counting.api_urls")),
     path("", include("alerts.urls")),
     path("api/v1/", include("alerts.api_urls")),
+    path("clearance/", include("clearance.urls")),
+    path("api/v1/", include("clearance.api_urls")),
 ]

@@ -7,11 +7,17 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self):
-        from inventory import hooks
+        from inventory import dashboard, hooks
         from inventory.abc import abc_classify
+        from inventory.ageing import ageing_facts_update
         from inventory.demand import demand_facts_update
         from inventory.facts import facts_ensure_rows
+        from inventory.turnover_notices import turnover_band_check
 
         hooks.register_nightly_step(0, "facts rows", facts_ensure_rows)
         hooks.register_nightly_step(10, "demand", demand_facts_update)
         hooks.register_nightly_step(20, "abc", abc_classify)
+        hooks.register_nightly_step(40, "turnover band", turnover_band_check)
+        for tile in dashboard.INVENTORY_TILES:
+            hooks.register_dashboard_tile(tile)
+        hooks.register_nightly_step(30, "ageing", ageing_facts_update)

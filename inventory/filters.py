@@ -1,8 +1,8 @@
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import SKU, Category, MovementKind, StockMovement, Supplier
+from inventory.models import SKU, Category, MovementKind, StockBalance, StockMovement, Supplier
 from inventory.selectors import warehouses_for
 
 
@@ -15,10 +15,13 @@ class SKUFilter(django_filters.FilterSet):
         queryset=Supplier.objects.all(), label=_("Supplier")
     )
     active = django_filters.BooleanFilter(label=_("Active"))
+    stock = django_filters.ChoiceFilter(
+        choices=[("out", _("Out of stock"))], method="filter_stock", label=_("Stock")
+    )
 
     class Meta:
         model = SKU
-        fields = ["q", "category", "supplier", "active"]
+        fields = ["q", "category", "supplier", "active", "stock"]
 
     def search(self, queryset, name, value):
         return queryset.filter(
@@ -27,6 +30,16 @@ class SKUFilter(django_filters.FilterSet):
             | Q(tiktok_sku_id=value)
             | Q(barcode=value)
         )
+
+    def filter_stock(self, queryset, name, value):
+        """Out of stock: active, with nothing on hand in one of the user's warehouses (the
+        dashboard's "SKUs out of stock" tile counts the same SKUs)."""
+        if value != "out" or self.request is None:
+            return queryset
+        empty = StockBalance.objects.filter(
+            sku=OuterRef("pk"), warehouse__members=self.request.user, on_hand__lte=0
+        )
+        return queryset.filter(Exists(empty), active=True)
 
 
 def _user_warehouses(request):

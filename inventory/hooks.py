@@ -34,3 +34,15 @@ def register_nightly_step(order: int, name: str, func: Callable) -> None:
     if all(existing != name for _, existing, _f in nightly_steps):
         nightly_steps.append((order, name, func))
         nightly_steps.sort(key=lambda step: step[0])
+
+
+def register_dashboard_tile(func: Callable) -> Callable:
+    """Register `func(request) -> dict | None` as a dashboard tile (usable as a decorator).
+
+    The dict: `title`, `value`, `detail`, `url` (the tile's page), `order` (smaller first),
+    `severity` (None, "info", "success", "warning" or "danger"). Return None when the tile does
+    not apply to the user (e.g. their role may not see it). Keep it to one or two queries.
+    """
+    if func not in dashboard_tiles:
+        dashboard_tiles.append(func)
+    return func

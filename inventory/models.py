@@ -463,3 +463,77 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED)
+
+
+class TurnoverBand(models.TextChoices):
+    """Where annualised turnover sits against the healthy band (DOMAIN.md "Turnover")."""
+
+    BELOW = "below", _("Below band (slow capital)")
+    IN = "in", _("In band")
+    ABOVE = "above", _("Above band (stock-out risk)")
+
+
+class TurnoverNotice(models.Model):
+    """A warehouse, or a category within it, whose trailing annualised turnover left its band.
+
+    Opened and closed by the nightly "turnover band" step; at most one open notice per subject.
+    """
+
+    warehouse = models.ForeignKey(
+        Warehouse,
+        on_delete=models.CASCADE,
+        related_name="turnover_notices",
+        verbose_name=_("warehouse"),
+    )
+    # Null: the warehouse as a whole.
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="turnover_notices",
+        verbose_name=_("category"),
+    )
+    band = models.CharField(
+        _("band"),
+        max_length=8,
+        choices=[(c.value, c.label) for c in TurnoverBand if c != TurnoverBand.IN],
+    )
+    annualised_turnover = models.DecimalField(
+        _("annualised turnover"), max_digits=14, decimal_places=3
+    )
+    band_min = models.DecimalField(_("healthy turnover min"), max_digits=6, decimal_places=2)
+    band_max = models.DecimalField(_("healthy turnover max"), max_digits=6, decimal_places=2)
+    cogs = models.DecimalField(_("COGS"), max_digits=16, decimal_places=2)
+    average_inventory_value = models.DecimalField(
+        _("average inventory value"), max_digits=16, decimal_places=2
+    )
+    period_days = models.PositiveIntegerField(_("period (days)"))
+    opened_on = models.DateField(_("opened on"))
+    checked_on = models.DateField(_("last checked on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        verbose_name = _("turnover notice")
+        verbose_name_plural = _("turnover notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warehouse"],
+                condition=models.Q(closed_on__isnull=True, category__isnull=True),
+                name="turnover_notice_one_open_per_warehouse",
+            ),
+            models.UniqueConstraint(
+                fields=["warehouse", "category"],
+                condition=models.Q(closed_on__isnull=True, category__isnull=False),
+                name="turnover_notice_one_open_per_category",
+            ),
+        ]
+
+    def __str__(self):
+        subject = f"{self.warehouse_id}/{self.category_id or '*'}"
+        return f"{subject} {self.band} {self.annualised_turnover}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None

@@ -37,3 +37,13 @@ def import_job_run_task(job_id: int) -> None:
     from inventory.imports.jobs import import_job_run
 
     import_job_run(job_id=job_id)
+
+
+@shared_task
+def turnover_digest_task(as_of: str | None = None) -> int:
+    """Weekly: email each manager the turnover notices of their warehouses."""
+    from datetime import date
+
+    from inventory.turnover_notices import turnover_digest_send
+
+    return turnover_digest_send(date.fromisoformat(as_of) if as_of else None)

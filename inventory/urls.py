@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory import import_views, views
+from inventory import import_views, turnover_views, views
 from inventory.purchasing import views as po_views
 
 app_name = "inventory"
@@ -27,4 +27,6 @@ urlpatterns = [
     ),
     path("purchase-orders/<str:number>/send/", po_views.purchase_order_send, name="po_send"),
     path("purchase-orders/<str:number>/cancel/", po_views.purchase_order_cancel, name="po_cancel"),
+    path("turnover/", turnover_views.TurnoverView.as_view(), name="turnover"),
+    path("turnover/trend/", turnover_views.turnover_trend_chart, name="turnover_trend_chart"),
 ]

@@ -7,7 +7,7 @@ from django.views.generic import DetailView, FormView, ListView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from inventory import selectors, services
+from inventory import dashboard, selectors, services
 from inventory.exports import SafeExportMixin
 from inventory.filters import MovementFilter, SKUFilter
 from inventory.forms import MovementPostForm
@@ -18,12 +18,15 @@ from inventory.tables import MovementTable, SKUTable
 
 
 def home(request):
-    """Landing page: the user's warehouses and their stock at a glance."""
-    warehouses = selectors.warehouses_for(request.user).annotate(
-        units=Sum("balances__on_hand"),
-        value=Sum(F("balances__on_hand") * F("balances__sku__unit_cost")),
-    )
-    return render(request, "inventory/home.html", {"warehouses": warehouses})
+    """Landing page after login: every app's tiles for the user's role and warehouses, the
+    turnover trend (loaded after the page), and open turnover notices for managers."""
+    warehouses = dashboard.user_warehouses(request)
+    context = {
+        "warehouses": warehouses,
+        "tiles": dashboard.collect_tiles(request) if warehouses else [],
+        "notices": dashboard.dashboard_notices(request) if warehouses else [],
+    }
+    return render(request, "inventory/home.html", context)
 
 
 class SKUListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):

@@ -200,8 +200,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Two choice sets are called "kind": movement kinds and count kinds.
-    "ENUM_NAME_OVERRIDES": {"CountKindEnum": "counting.models.CountKind"},
+    # One name per choice set used by several fields: "kind" is both movement kinds and count
+    # kinds; clearance lines have a suggested and a chosen strategy.
+    "ENUM_NAME_OVERRIDES": {
+        "CountKindEnum": "counting.models.CountKind",
+        "ClearanceStrategyEnum": "clearance.models.Strategy",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
@@ -225,6 +229,8 @@ STOCKWISE = {
     "SLOW_MOVER_MAX_SALES": env.int("SLOW_MOVER_MAX_SALES", default=0),
     "TURNOVER_MIN": env.float("TURNOVER_MIN", default=4),
     "TURNOVER_MAX": env.float("TURNOVER_MAX", default=12),
+    # Trailing window of the dashboard's turnover and of the nightly out-of-band notices.
+    "TURNOVER_TRAILING_DAYS": env.int("TURNOVER_TRAILING_DAYS", default=90),
     "CYCLE_DAYS": {"A": 7, "B": 30, "C": 90},
     "FULL_COUNT_DAYS": 90,
     # Counts (DOMAIN.md "Counts"): tolerance of a first count by class, in % of the expected
@@ -245,6 +251,20 @@ STOCKWISE = {
     "XLSX_MAX_UNCOMPRESSED_MB": env.int("XLSX_MAX_UNCOMPRESSED_MB", default=500),
     "XLSX_MAX_COMPRESSION_RATIO": env.int("XLSX_MAX_COMPRESSION_RATIO", default=100),
     "IMPORT_CHUNK_SIZE": env.int("IMPORT_CHUNK_SIZE", default=5000),
+    # Clearance: "at risk" when on hand lasts longer than this at the average daily demand.
+    "AT_RISK_DAYS": env.int("AT_RISK_DAYS", default=90),
+    # A scheduled clearance proposal is due when a warehouse's last batch is this many days old.
+    "CLEARANCE_PROPOSAL_DAYS": env.int("CLEARANCE_PROPOSAL_DAYS", default=7),
+    # Suggested strategy: write off beyond this age; else a promotion at the discount for the
+    # age band (oldest unit age <= days: percent) if it still recovers the unit cost, else a
+    # bundle with the category's best seller, else the deepest cost-recovering discount if it
+    # is at least CLEARANCE_MIN_DISCOUNT, else a channel transfer.
+    "CLEARANCE_WRITE_OFF_AGE_DAYS": env.int("CLEARANCE_WRITE_OFF_AGE_DAYS", default=365),
+    "CLEARANCE_MIN_DISCOUNT": env.int("CLEARANCE_MIN_DISCOUNT", default=10),
+    "CLEARANCE_DISCOUNTS": [(60, 20), (90, 30), (180, 40), (None, 50)],
+    # Lines per proposed batch (most capital first); one page of decisions stays under
+    # DATA_UPLOAD_MAX_NUMBER_FIELDS (4 fields a line).
+    "CLEARANCE_MAX_LINES": env.int("CLEARANCE_MAX_LINES", default=200),
 }
 
 # The covering index INCLUDE columns exist on PostgreSQL only; SQLite (the demo default) simply
