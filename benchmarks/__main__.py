@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import ROOT, data_size, machine
-
 import django  # noqa: E402, I001
+
+from benchmarks.common import ROOT, data_size, machine
 
 django.setup()
 
@@ -186,7 +186,8 @@ def main() -> None:
     for name, meta in metas.items():
         print(
             f"  {name}: {meta['seconds']} s, load {meta['load_before'][0]} → "
-            f"{meta['load_after'][0]}" + (f", exit {meta['exit_code']}" if meta["exit_code"] else "")
+            f"{meta['load_after'][0]}"
+            + (f", exit {meta['exit_code']}" if meta["exit_code"] else "")
         )
     print(table(rows))
     folder = ROOT / "var" / "bench"

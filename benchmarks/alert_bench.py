@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 from benchmarks.common import ROOT, Figure, Http, emit, free_port, gunicorn
 
@@ -111,7 +112,7 @@ def plan_row(warehouse, sku) -> None:
     )
 
 
-def worker(env: dict) -> subprocess.Popen:
+def worker(env: dict, log) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
@@ -128,7 +129,9 @@ def worker(env: dict) -> subprocess.Popen:
         "--without-gossip",
         "--without-mingle",
     ]
-    return subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+    return subprocess.Popen(  # noqa: S603
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
 
 
 def baseline_email(n: int) -> str:
@@ -178,7 +181,8 @@ def main() -> None:
         "BENCH_BROKER_DIR": os.environ["BENCH_BROKER_DIR"],
         "EMAIL_URL": os.environ["EMAIL_URL"],
     }
-    celery = worker(env)
+    worker_log = open(Path(os.environ["BENCH_BROKER_DIR"]) / "worker.log", "w")  # noqa: SIM115
+    celery = worker(env, worker_log)
     latencies, baselines, missing = [], [], 0
     try:
         with gunicorn(env=env) as server:
@@ -192,8 +196,12 @@ def main() -> None:
                 baselines.append(arrived - started if arrived else float("inf"))
             for sku in skus[1:]:
                 body = json.dumps(
-                    {"warehouse": warehouse.code, "sku": sku.seller_sku, "kind": "SALE",
-                     "quantity": -50}
+                    {
+                        "warehouse": warehouse.code,
+                        "sku": sku.seller_sku,
+                        "kind": "SALE",
+                        "quantity": -50,
+                    }
                 ).encode()
                 started = time.perf_counter()
                 status, data, _s = http.request(
@@ -214,6 +222,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             celery.kill()
         controller.stop()
+        worker_log.close()
         bench_cleanup()
         OutboxEmail.objects.filter(dedup_key__startswith="bench-baseline-").delete()
         shutil.rmtree(_broker, ignore_errors=True)

@@ -111,9 +111,9 @@ def machine() -> dict:
 
 def data_size() -> dict:
     """SKUs, pairs and movements in the database (the scale a figure was measured at)."""
-    from inventory.models import SKU, StockBalance, StockMovement
-
     from django.db import connection
+
+    from inventory.models import SKU, StockBalance, StockMovement
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -213,9 +213,7 @@ def bench_cleanup() -> None:
             cursor.execute(f"DELETE FROM {table} WHERE warehouse_id = %s", wid)  # noqa: S608
         for table in _extra_warehouse_tables(cursor):
             cursor.execute(f"DELETE FROM {table} WHERE warehouse_id = %s", wid)  # noqa: S608
-        cursor.execute(
-            "DELETE FROM inventory_warehouse_members WHERE warehouse_id = %s", wid
-        )
+        cursor.execute("DELETE FROM inventory_warehouse_members WHERE warehouse_id = %s", wid)
         cursor.execute("DELETE FROM inventory_warehouse WHERE id = %s", wid)
     users.delete()
 

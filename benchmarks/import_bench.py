@@ -14,7 +14,6 @@ Baseline, measured in the same run: reading the same file with `csv.reader` and 
 
 import argparse
 import csv
-import os
 import random
 import sys
 import tempfile
@@ -25,9 +24,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import Figure, emit  # noqa: E402  (picks the benchmark settings)
-
 import django  # noqa: E402
+
+from benchmarks.common import Figure, emit  # noqa: E402  (picks the benchmark settings)
 
 django.setup()
 

@@ -16,6 +16,8 @@ import statistics
 import threading
 import time
 
+import django  # noqa: E402, I001
+
 from benchmarks.common import (
     Figure,
     Http,
@@ -24,8 +26,6 @@ from benchmarks.common import (
     percentile,
     session_cookie,
 )
-
-import django  # noqa: E402, I001
 
 django.setup()
 

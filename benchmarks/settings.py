@@ -2,7 +2,8 @@
 connections) but plain HTTP on loopback and no collected static manifest.
 
 The broker may be moved to a private folder (BENCH_BROKER_DIR) so a benchmark's worker never
-sees tasks queued by anything else, and mail goes wherever EMAIL_URL says (an SMTP sink). The filesystem transport keeps its default polling (1 s), as `make run` has it.
+sees tasks queued by anything else, and mail goes wherever EMAIL_URL says (an SMTP sink).
+The filesystem transport keeps its default polling (1 s), as `make run` has it.
 """
 
 import os
