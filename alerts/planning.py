@@ -69,9 +69,10 @@ base AS (
     LEFT JOIN inventory_stockbalance b ON b.warehouse_id = f.warehouse_id AND b.sku_id = f.sku_id
     LEFT JOIN open_orders oo ON oo.warehouse_id = f.warehouse_id AND oo.sku_id = f.sku_id
     LEFT JOIN learned ln ON ln.sku_id = f.sku_id
+    LEFT JOIN alerts_planningfigures p0 ON p0.warehouse_id = f.warehouse_id AND p0.sku_id = f.sku_id
     JOIN zt ON zt.level_key
         = CAST(ROUND(COALESCE(s.service_level, %(default_level)s) * 10000) AS INTEGER)
-    WHERE s.active = TRUE
+    WHERE s.active = TRUE {scope}
 ),
 safety AS (
     SELECT base.*, z * SQRT(lt * sd * sd + d * d * lt_std * lt_std) AS ss FROM base
@@ -150,12 +151,29 @@ def _level_key(level) -> int:
     return round(float(level) * 10000)
 
 
+# After an incremental demand step: only the pairs whose inputs may have changed. Facts rows
+# are stamped when their figures change; SKUs and suppliers when saved; on hand and on order are
+# compared with what the row holds (a purchase order sent or cancelled posts nothing).
+_CHANGED_SCOPE = """
+    AND (f.computed_at >= %(since)s OR s.updated_at >= %(prev)s OR sup.updated_at >= %(prev)s
+         OR p0.id IS NULL OR p0.on_hand <> COALESCE(b.on_hand, 0)
+         OR p0.on_order <> COALESCE(oo.qty, 0))
+"""
+
+
 def planning_recompute(as_of: date) -> int:
     """Nightly step: SS, ROP, S, suggestion, status and ad advice for every active pair.
 
     One upsert statement; rows of pairs that no longer qualify (inactive SKU) are deleted.
+    When the demand step slid the window incrementally in this run, only the pairs whose
+    inputs changed are computed and written (the others keep their figures and computed_at).
     Returns the number of planning rows.
     """
+    from inventory.models import FactsState
+    from inventory.window import state_is_current
+
+    state = FactsState.objects.filter(pk=1).first() if state_is_current(as_of) else None
+    incremental = bool(state and state.previous_run_started_at)
     params = settings.STOCKWISE
     default_level = Decimal(str(params["DEFAULT_SERVICE_LEVEL"]))
     levels = {_level_key(default_level): float(default_level)}
@@ -177,9 +195,21 @@ def planning_recompute(as_of: date) -> int:
             "now": connection.ops.adapt_datetimefield_value(now),
         }
     )
+    scope = ""
+    if incremental:
+        scope = _CHANGED_SCOPE
+        adapt = connection.ops.adapt_datetimefield_value
+        sql_params.update(
+            {"since": adapt(state.run_started_at), "prev": adapt(state.previous_run_started_at)}
+        )
     with connection.cursor() as cursor:
-        cursor.execute(_PLANNING_SQL.format(levels=", ".join(values), eps=_EPS), sql_params)
-    PlanningFigures.objects.exclude(computed_at=now).delete()
+        cursor.execute(
+            _PLANNING_SQL.format(levels=", ".join(values), eps=_EPS, scope=scope), sql_params
+        )
+    if incremental:
+        PlanningFigures.objects.filter(sku__active=False).delete()
+    else:
+        PlanningFigures.objects.exclude(computed_at=now).delete()
     return PlanningFigures.objects.count()
 
 

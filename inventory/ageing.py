@@ -326,6 +326,11 @@ def ageing_facts_update(as_of: date) -> int:
     does not join SkuFacts: its rows were just inserted by the first step, so the planner has
     no statistics for them and would re-run the whole ageing per facts row.
     """
+    from inventory.ageing_slide import ageing_slide
+    from inventory.window import state_is_current
+
+    if state_is_current(as_of):  # the demand step slid the window: move the ages forward
+        return ageing_slide(as_of)
     params_cfg = settings.STOCKWISE
     windows = _windows(Warehouse.objects.values_list("pk", "timezone"), as_of)
     if not windows:
@@ -336,6 +341,7 @@ def ageing_facts_update(as_of: date) -> int:
     SELECT t.warehouse_id, t.sku_id,
         CASE WHEN a.oldest_date IS NULL THEN NULL
              ELSE {_days_between_sql("%s", "a.oldest_date")} END AS oldest_age,
+        a.oldest_date,
         t.sold_recent,
         CASE WHEN t.on_hand > 0 AND a.oldest_date < %s AND t.sold_recent <= %s
              THEN TRUE ELSE FALSE END AS slow
@@ -358,6 +364,7 @@ def ageing_facts_update(as_of: date) -> int:
             f"""
             UPDATE inventory_skufacts
             SET oldest_unit_age_days = t.oldest_age,
+                oldest_unit_date = t.oldest_date,
                 units_sold_slow_window = t.sold_recent,
                 slow_mover = t.slow
             FROM sw_ageing_facts t
@@ -369,7 +376,8 @@ def ageing_facts_update(as_of: date) -> int:
         cursor.execute(
             f"""
             UPDATE inventory_skufacts
-            SET oldest_unit_age_days = NULL, units_sold_slow_window = 0, slow_mover = FALSE
+            SET oldest_unit_age_days = NULL, oldest_unit_date = NULL, units_sold_slow_window = 0,
+                slow_mover = FALSE
             WHERE NOT EXISTS (SELECT 1 FROM sw_ageing_facts t WHERE {same_pair})
             """  # noqa: S608
         )
