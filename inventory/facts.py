@@ -23,6 +23,7 @@ from django.utils import timezone
 from inventory import hooks
 from inventory.daily import daily_stock_mismatches, daily_stock_rebuild
 from inventory.models import FactsState
+from inventory.window import stock_days_at
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ PROOF_COLUMNS = (
     "slow_mover",
     "window_opening",
     "window_closing",
+    "stock_days",  # compared as of the run's day (see window.stock_days_at)
 )
 _FLOATS = {"avg_daily_demand", "demand_std"}
 
@@ -73,9 +75,9 @@ def facts_ensure_rows(as_of: date) -> int:
                 demand_std, available_days, units_sold_window, max_daily_sales_recent,
                 cogs_window, abc_class, oldest_unit_age_days, units_sold_slow_window,
                 slow_mover, computed_at, window_opening, window_closing, demand_s1, demand_s2,
-                cogs_window_e4, oldest_unit_date)
+                cogs_window_e4, stock_days, oldest_unit_date)
             SELECT b.warehouse_id, b.sku_id, %s, 0, 0, 0, 0, 0, 0, '', NULL, 0, FALSE, %s,
-                   0, 0, 0, 0, 0, NULL
+                   0, 0, 0, 0, 0, 0, NULL
             FROM inventory_stockbalance b
             WHERE NOT EXISTS (SELECT 1 FROM inventory_skufacts f
                               WHERE f.warehouse_id = b.warehouse_id AND f.sku_id = b.sku_id)
@@ -119,7 +121,7 @@ def recompute(
     for _order, name, step in hooks.nightly_steps:
         timed(name, step)
     if full and proof.pairs_compared is not None:
-        _compare_snapshot(proof)
+        _compare_snapshot(proof, as_of)
     with connection.cursor() as cursor:
         for name in ("sw_touched", "sw_moved", "sw_facts_before"):
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
@@ -145,7 +147,7 @@ def _prove_rollup(as_of: date, proof: FullProof) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS sw_facts_before")
         if state and state.as_of == as_of:
-            columns = ", ".join(PROOF_COLUMNS)
+            columns = ", ".join(_proof_expressions(as_of))
             cursor.execute(
                 f"CREATE TEMP TABLE sw_facts_before AS "  # noqa: S608 - fixed names
                 f"SELECT warehouse_id, sku_id, {columns} FROM inventory_skufacts"
@@ -154,8 +156,16 @@ def _prove_rollup(as_of: date, proof: FullProof) -> None:
     facts_state_reset()
 
 
-def _compare_snapshot(proof: FullProof) -> None:
-    columns = ", ".join(f"a.{c}, b.{c}" for c in PROOF_COLUMNS)
+def _proof_expressions(as_of: date, alias: str = "inventory_skufacts") -> list[str]:
+    return [
+        f"{stock_days_at(alias, as_of)} AS stock_days" if c == "stock_days" else f"{alias}.{c}"
+        for c in PROOF_COLUMNS
+    ]
+
+
+def _compare_snapshot(proof: FullProof, as_of: date) -> None:
+    after = _proof_expressions(as_of, "b")
+    columns = ", ".join(f"a.{c}, {expr}" for c, expr in zip(PROOF_COLUMNS, after, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT a.warehouse_id, a.sku_id, {columns} FROM sw_facts_before a "  # noqa: S608

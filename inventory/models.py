@@ -404,6 +404,7 @@ class SkuFacts(models.Model):
     demand_s1 = models.BigIntegerField(default=0)
     demand_s2 = models.BigIntegerField(default=0)
     cogs_window_e4 = models.BigIntegerField(default=0)
+    stock_days = models.BigIntegerField(default=0)
     oldest_unit_date = models.DateField(null=True, blank=True)
 
     class Meta:

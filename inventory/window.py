@@ -4,7 +4,9 @@ PERFORMANCE-NOTES.md: a recompute from the full ledger cannot go much below 4–
 the window; the nightly target is 2 ×. So SkuFacts keeps, per (warehouse, SKU), the state of the
 window as of the last run (`FactsState.as_of`, P): the closing stock the day before the window
 and on P, and the integer sums behind d̄ and σ_d (available days n, Σq, Σq²), units sold, COGS,
-sales of the slow-mover window. Moving the window from P to D touches only
+sales of the slow-mover window, and the sum of the closing stock over the window's days (the
+average inventory of DOMAIN.md "Turnover" is that times the unit cost, over the days).
+Moving the window from P to D touches only
 
 - the days that leave it (P-W+1 … D-W) and the days that enter it (P+1 … D), read from the daily
   rollup (`DailyStock`), for the pairs that have rollup rows there;
@@ -40,7 +42,8 @@ _DAYNUM = {
 # Input `sw_seg_rows` (warehouse_id, sku_id, seg, day, sold, returned, net, cogs) and
 # `sw_seg_bounds` (seg, lo, hi) and, per row, the closing before the segment (`start`).
 # A gap of g days between two movement days is available as a whole when the stock closing
-# before it was > 0, since nothing moved (q = 0 on those days).
+# before it was > 0, since nothing moved (q = 0 on those days). `stock_days` is the sum of the
+# closing stock over the segment's days (a row's closing holds until the next row).
 _WALK_SQL = """
 CREATE TEMP TABLE {out} AS
 WITH walked AS (
@@ -57,7 +60,7 @@ steps AS (
            COALESCE(LAG(w.closing) OVER p, w.start) AS prev_closing,
            COALESCE(LAG(w.day) OVER p, b.lo - 1) AS prev_day,
            LEAD(w.day) OVER p AS next_day,
-           b.hi
+           b.lo, b.hi
     FROM walked w
     JOIN sw_seg_bounds b ON b.seg = w.seg
     WINDOW p AS (PARTITION BY w.warehouse_id, w.sku_id, w.seg ORDER BY w.day)
@@ -70,7 +73,10 @@ SELECT warehouse_id, sku_id, seg,
        SUM(q * q) AS s2,
        SUM(sold) AS sold,
        SUM(cogs) AS cogs,
-       SUM(net) AS net
+       SUM(net) AS net,
+       SUM(closing * (COALESCE(next_day, hi + 1) - day)
+           + CASE WHEN prev_day = lo - 1 THEN prev_closing * (day - lo) ELSE 0 END)
+           AS stock_days
 FROM steps
 GROUP BY warehouse_id, sku_id, seg
 """
@@ -95,6 +101,23 @@ class Window:
     @property
     def slow_start(self) -> int:
         return self.end - self.slow_days + 1
+
+
+def stock_days_at(alias: str, day: date) -> str:
+    """SQL for a row's sum of closing stock over the window ending on `day`.
+
+    A row is rewritten only when its figures change; while nothing moves at either edge of
+    the window the sum grows by (closing - opening) a day, so it is stored as of the row's
+    `as_of` and carried forward here. Only a literal date goes in (no user input).
+    """
+    if connection.vendor == "postgresql":
+        days = f"(DATE '{day.isoformat()}' - {alias}.as_of)"
+    else:
+        days = f"CAST(julianday('{day.isoformat()}') - julianday({alias}.as_of) AS INTEGER)"
+    return (
+        f"({alias}.stock_days + {days} * "
+        f"CAST({alias}.window_closing - {alias}.window_opening AS BIGINT))"
+    )
 
 
 def _window(as_of: date) -> Window:
@@ -169,7 +192,7 @@ def _keep_moved(cursor, slide: bool) -> None:
         return
     cursor.execute("INSERT INTO sw_moved SELECT warehouse_id, sku_id, first_day FROM sw_touched")
     cursor.execute(
-        "INSERT INTO sw_moved SELECT DISTINCT r.warehouse_id, r.sku_id, NULL "
+        "INSERT INTO sw_moved SELECT DISTINCT r.warehouse_id, r.sku_id, CAST(NULL AS DATE) "
         "FROM sw_seg_rows r WHERE r.seg = 'E' AND NOT EXISTS (SELECT 1 FROM sw_touched t "
         "WHERE t.warehouse_id = r.warehouse_id AND t.sku_id = r.sku_id)"
     )
@@ -266,6 +289,7 @@ def _slide(cursor, w: Window, previous: date, now: datetime) -> None:
         """,  # noqa: S608
         [_day(slow_lo), _day(slow_hi)],
     )
+    stock_days_at_p = stock_days_at("f", previous)
     cursor.execute(
         f"""
         CREATE TEMP TABLE sw_slid AS
@@ -279,7 +303,10 @@ def _slide(cursor, w: Window, previous: date, now: datetime) -> None:
                f.cogs_window_e4 - COALESCE(l.cogs, 0) + COALESCE(e.cogs, 0) AS cogs,
                f.units_sold_slow_window - COALESCE(sl.sold, 0) + COALESCE(e.sold, 0) AS sold30,
                f.window_opening + COALESCE(l.net, 0) AS opening,
-               f.window_closing + COALESCE(e.net, 0) AS closing
+               f.window_closing + COALESCE(e.net, 0) AS closing,
+               {stock_days_at_p}
+                 - COALESCE(l.stock_days, CAST(f.window_opening AS BIGINT) * {k})
+                 + COALESCE(e.stock_days, CAST(f.window_closing AS BIGINT) * {k}) AS stock_days
         FROM inventory_skufacts f
         LEFT JOIN sw_seg l ON l.seg = 'L' AND l.warehouse_id = f.warehouse_id
                           AND l.sku_id = f.sku_id
@@ -289,7 +316,7 @@ def _slide(cursor, w: Window, previous: date, now: datetime) -> None:
         WHERE l.sku_id IS NOT NULL OR e.sku_id IS NOT NULL OR sl.sku_id IS NOT NULL
            OR (CASE WHEN f.window_opening > 0 THEN 1 ELSE 0 END)
               <> (CASE WHEN f.window_closing > 0 THEN 1 ELSE 0 END)
-        """  # noqa: S608 - k is an int
+        """  # noqa: S608 - ints and a literal date
     )
     _write(cursor, "sw_slid", w, now)
     cursor.execute("DROP TABLE sw_slid")
@@ -367,7 +394,8 @@ def _rebuild(cursor, w: Window, now: datetime, *, touched_until: date | None = N
                COALESCE(s.cogs, 0) AS cogs,
                COALESCE(slow.sold, 0) AS sold30,
                b.opening,
-               b.closing
+               b.closing,
+               COALESCE(s.stock_days, CAST(b.opening AS BIGINT) * {w.days}) AS stock_days
         FROM sw_rebuild_base b
         LEFT JOIN sw_seg s ON s.warehouse_id = b.warehouse_id AND s.sku_id = b.sku_id
         LEFT JOIN (
@@ -402,6 +430,7 @@ def _write(cursor, source: str, w: Window, now: datetime) -> None:
             units_sold_slow_window = t.sold30,
             window_opening = t.opening,
             window_closing = t.closing,
+            stock_days = t.stock_days,
             as_of = %s,
             computed_at = %s
         FROM {source} t

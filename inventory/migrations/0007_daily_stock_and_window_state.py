@@ -72,6 +72,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='skufacts',
+            name='stock_days',
+            field=models.BigIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name='skufacts',
             name='demand_s1',
             field=models.BigIntegerField(default=0),
         ),
