@@ -79,10 +79,10 @@ _SCOPE_ALERTS = (
 
 
 _SINCE_ALERTS = (
-    "AND (EXISTS (SELECT 1 FROM alerts_planningfigures s WHERE s.computed_at >= %(since)s "
-    "AND s.warehouse_id = alerts_alert.warehouse_id AND s.sku_id = alerts_alert.sku_id) "
-    "OR NOT EXISTS (SELECT 1 FROM alerts_planningfigures s "
-    "WHERE s.warehouse_id = alerts_alert.warehouse_id AND s.sku_id = alerts_alert.sku_id))"
+    "AND alerts_alert.id IN (SELECT a.id FROM alerts_alert a "
+    "LEFT JOIN alerts_planningfigures s ON s.warehouse_id = a.warehouse_id "
+    "AND s.sku_id = a.sku_id WHERE a.resolved_at IS NULL "
+    "AND (s.id IS NULL OR s.computed_at >= %(since)s))"
 )
 
 

@@ -162,7 +162,7 @@ def window_update(as_of: date, *, rebuild: bool = False) -> str:
         else:
             _rebuild(cursor, w, now)
             _keep_moved(cursor, slide)
-        _recent_max(cursor, w, now)
+        _recent_max(cursor, w, previous if slide else None)
         _drop(cursor, keep_touched=True)
     state.previous_as_of = previous
     state.as_of = as_of
@@ -440,18 +440,48 @@ def _write(cursor, source: str, w: Window, now: datetime) -> None:
     )
 
 
-def _recent_max(cursor, w: Window, now: datetime) -> None:
-    """Highest daily sales of the last 7 days; only rows whose value changes are written."""
-    cursor.execute(
-        """
-        CREATE TEMP TABLE sw_recent AS
-        SELECT d.warehouse_id, d.sku_id, MAX(d.sold) AS top
-        FROM inventory_dailystock d
-        WHERE d.day >= %s AND d.day <= %s
-        GROUP BY d.warehouse_id, d.sku_id
-        """,
-        [_day(w.end - RECENT_DAYS + 1), _day(w.end)],
-    )
+def _recent_max(cursor, w: Window, previous: date | None) -> None:
+    """Highest daily sales of the last 7 days; only rows whose value changes are written.
+
+    After a slide only pairs with a day entering or leaving those 7 days, or touched, can
+    change; the others are not read."""
+    lo, hi = _day(w.end - RECENT_DAYS + 1), _day(w.end)
+    if previous is None:
+        cursor.execute(
+            """
+            CREATE TEMP TABLE sw_recent AS
+            SELECT d.warehouse_id, d.sku_id, MAX(d.sold) AS top
+            FROM inventory_dailystock d
+            WHERE d.day >= %s AND d.day <= %s
+            GROUP BY d.warehouse_id, d.sku_id
+            """,
+            [lo, hi],
+        )
+        scope = ""
+    else:
+        p_end = (previous - EPOCH).days
+        cursor.execute(
+            """
+            CREATE TEMP TABLE sw_recent_pairs AS
+            SELECT DISTINCT warehouse_id, sku_id FROM inventory_dailystock
+            WHERE (day > %s AND day <= %s) OR (day > %s AND day < %s)
+            UNION SELECT warehouse_id, sku_id FROM sw_touched
+            """,
+            [_day(p_end), hi, _day(p_end - RECENT_DAYS), lo],
+        )
+        cursor.execute(
+            """
+            CREATE TEMP TABLE sw_recent AS
+            SELECT p.warehouse_id, p.sku_id, COALESCE(MAX(d.sold), 0) AS top
+            FROM sw_recent_pairs p
+            LEFT JOIN inventory_dailystock d ON d.warehouse_id = p.warehouse_id
+                 AND d.sku_id = p.sku_id AND d.day >= %s AND d.day <= %s
+            GROUP BY p.warehouse_id, p.sku_id
+            """,
+            [lo, hi],
+        )
+        cursor.execute("DROP TABLE sw_recent_pairs")
+        scope = "AND FALSE"  # every pair that can change is in sw_recent
     cursor.execute("CREATE INDEX sw_recent_pair ON sw_recent (warehouse_id, sku_id)")
     if connection.vendor == "postgresql":
         cursor.execute("ANALYZE sw_recent")
@@ -469,7 +499,7 @@ def _recent_max(cursor, w: Window, now: datetime) -> None:
         UPDATE inventory_skufacts SET max_daily_sales_recent = 0
         WHERE max_daily_sales_recent <> 0 AND NOT EXISTS (
             SELECT 1 FROM sw_recent r WHERE r.warehouse_id = inventory_skufacts.warehouse_id
-            AND r.sku_id = inventory_skufacts.sku_id)
-        """
+            AND r.sku_id = inventory_skufacts.sku_id) {scope}
+        """.replace("{scope}", scope)  # noqa: S608 - a constant
     )
     cursor.execute("DROP TABLE sw_recent")
