@@ -63,16 +63,15 @@ base AS (
            zt.service_level, zt.z,
            CASE WHEN s.case_pack < 1 THEN 1 ELSE s.case_pack END AS case_pack,
            s.moq
-    FROM inventory_skufacts f
+    FROM inventory_skufacts f {scope}
     JOIN inventory_sku s ON s.id = f.sku_id
     LEFT JOIN inventory_supplier sup ON sup.id = s.supplier_id
     LEFT JOIN inventory_stockbalance b ON b.warehouse_id = f.warehouse_id AND b.sku_id = f.sku_id
     LEFT JOIN open_orders oo ON oo.warehouse_id = f.warehouse_id AND oo.sku_id = f.sku_id
     LEFT JOIN learned ln ON ln.sku_id = f.sku_id
-    LEFT JOIN alerts_planningfigures p0 ON p0.warehouse_id = f.warehouse_id AND p0.sku_id = f.sku_id
     JOIN zt ON zt.level_key
         = CAST(ROUND(COALESCE(s.service_level, %(default_level)s) * 10000) AS INTEGER)
-    WHERE s.active = TRUE {scope}
+    WHERE s.active = TRUE
 ),
 safety AS (
     SELECT base.*, z * SQRT(lt * sd * sd + d * d * lt_std * lt_std) AS ss FROM base
@@ -151,14 +150,32 @@ def _level_key(level) -> int:
     return round(float(level) * 10000)
 
 
-# After an incremental demand step: only the pairs whose inputs may have changed. Facts rows
-# are stamped when their figures change; SKUs and suppliers when saved; on hand and on order are
-# compared with what the row holds (a purchase order sent or cancelled posts nothing).
-_CHANGED_SCOPE = """
-    AND (f.computed_at >= %(since)s OR s.updated_at >= %(prev)s OR sup.updated_at >= %(prev)s
-         OR p0.id IS NULL OR p0.on_hand <> COALESCE(b.on_hand, 0)
-         OR p0.on_order <> COALESCE(oo.qty, 0))
+# After an incremental demand step: only the pairs whose inputs may have changed, gathered
+# first with hash joins (joined into the big statement, they would drive 100k index lookups).
+# Facts rows are stamped when their figures change; SKUs and suppliers when saved; on hand and
+# on order are compared with what the row holds (a purchase order sent or cancelled posts
+# nothing).
+_SCOPE_SQL = """
+CREATE TEMP TABLE sw_plan_scope AS
+SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f WHERE f.computed_at >= %(since)s
+UNION
+SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f
+JOIN inventory_sku s ON s.id = f.sku_id
+LEFT JOIN inventory_supplier sup ON sup.id = s.supplier_id
+WHERE s.updated_at >= %(prev)s OR sup.updated_at >= %(prev)s
+UNION
+SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f
+LEFT JOIN alerts_planningfigures p ON p.warehouse_id = f.warehouse_id AND p.sku_id = f.sku_id
+LEFT JOIN inventory_stockbalance b ON b.warehouse_id = f.warehouse_id AND b.sku_id = f.sku_id
+WHERE p.id IS NULL OR p.on_hand <> COALESCE(b.on_hand, 0)
+UNION
+SELECT po.warehouse_id, l.sku_id FROM inventory_purchaseorderline l
+JOIN inventory_purchaseorder po ON po.id = l.purchase_order_id
+WHERE po.status IN (%(open1)s, %(open2)s)
+UNION
+SELECT warehouse_id, sku_id FROM alerts_planningfigures WHERE on_order <> 0
 """
+_SCOPE_JOIN = "JOIN sw_plan_scope sc ON sc.warehouse_id = f.warehouse_id AND sc.sku_id = f.sku_id"
 
 
 def planning_recompute(as_of: date) -> int:
@@ -196,16 +213,27 @@ def planning_recompute(as_of: date) -> int:
         }
     )
     scope = ""
-    if incremental:
-        scope = _CHANGED_SCOPE
-        adapt = connection.ops.adapt_datetimefield_value
-        sql_params.update(
-            {"since": adapt(state.run_started_at), "prev": adapt(state.previous_run_started_at)}
-        )
     with connection.cursor() as cursor:
+        if incremental:
+            adapt = connection.ops.adapt_datetimefield_value
+            cursor.execute("DROP TABLE IF EXISTS sw_plan_scope")
+            cursor.execute(
+                _SCOPE_SQL,
+                {
+                    "since": adapt(state.run_started_at),
+                    "prev": adapt(state.previous_run_started_at),
+                    "open1": OPEN_PO_STATUSES[0],
+                    "open2": OPEN_PO_STATUSES[1],
+                },
+            )
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE sw_plan_scope")
+            scope = _SCOPE_JOIN
         cursor.execute(
             _PLANNING_SQL.format(levels=", ".join(values), eps=_EPS, scope=scope), sql_params
         )
+        if incremental:
+            cursor.execute("DROP TABLE sw_plan_scope")
     if incremental:
         PlanningFigures.objects.filter(sku__active=False).delete()
     else:

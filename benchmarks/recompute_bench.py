@@ -151,9 +151,6 @@ def main() -> None:
             print(f"  step {name:<14} {seconds:7.3f} s  {seconds / scan:6.2f} x scan")
         total = r[f"{label}_s"]
         print(f"  recompute      {total:7.3f} s  {total / scan:6.2f} x one plain scan")
-    print(
-        f"recompute --full: {r['full_rebuild_s']:.3f} s = {r['full_rebuild_s'] / scan:.2f} x scan"
-    )
     print(f"peak memory: process RSS {r['rss_mib']:.0f} MiB")
     size = data_size()
     details = {**r, **size, "as_of": as_of.isoformat()}

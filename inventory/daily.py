@@ -63,11 +63,29 @@ def daily_stock_build(*, where: str = "", params=None) -> int:
         return cursor.rowcount
 
 
-def daily_stock_mismatches() -> int:
+def daily_stock_prove_and_repair() -> int:
+    """Rebuild the rollup from the ledger and count the (warehouse, SKU, day) rows where the
+    kept one differed; replace it only then. Returns the number of rows that differed.
+
+    One GROUP BY over the ledger into a temporary table and a full outer join: the proof that
+    what the posting service kept equals a rebuild (`recompute --full` runs it).
+    """
+    wrong = daily_stock_mismatches(keep=True)
+    with connection.cursor() as cursor:
+        if wrong:
+            cursor.execute("DELETE FROM inventory_dailystock")
+            cursor.execute(
+                f"INSERT INTO inventory_dailystock ({_COLUMNS}) "  # noqa: S608 - fixed text
+                f"SELECT {_COLUMNS} FROM sw_daily_rebuilt"
+            )
+        cursor.execute("DROP TABLE sw_daily_rebuilt")
+    return wrong
+
+
+def daily_stock_mismatches(*, keep: bool = False) -> int:
     """How many (warehouse, SKU, day) rows of the kept rollup differ from the ledger's.
 
-    One GROUP BY over the ledger into a temporary table, then a full outer join: the proof
-    that what the posting service kept equals a rebuild (`recompute --full` runs it).
+    With `keep`, the rebuilt rows stay in the temporary table `sw_daily_rebuilt`.
     """
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS sw_daily_rebuilt")
@@ -83,15 +101,9 @@ def daily_stock_mismatches() -> int:
             """
         )
         wrong = cursor.fetchone()[0]
-        cursor.execute("DROP TABLE sw_daily_rebuilt")
+        if not keep:
+            cursor.execute("DROP TABLE sw_daily_rebuilt")
     return wrong
-
-
-def daily_stock_rebuild() -> None:
-    """Replace the whole rollup by the ledger's (touched: nothing; the facts are rebuilt)."""
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM inventory_dailystock")
-    daily_stock_build()
 
 
 def daily_stock_record(rows: list[StockMovement]) -> None:

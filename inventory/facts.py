@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory import hooks
-from inventory.daily import daily_stock_mismatches, daily_stock_rebuild
+from inventory.daily import daily_stock_prove_and_repair
 from inventory.models import FactsState
 from inventory.window import stock_days_at
 
@@ -139,10 +139,9 @@ def recompute(
 
 
 def _prove_rollup(as_of: date, proof: FullProof) -> None:
-    proof.rollup_rows_wrong = daily_stock_mismatches()
+    proof.rollup_rows_wrong = daily_stock_prove_and_repair()
     if proof.rollup_rows_wrong:
         logger.error("daily rollup: %d rows differed from the ledger", proof.rollup_rows_wrong)
-    daily_stock_rebuild()
     state = FactsState.objects.filter(pk=1).first()
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS sw_facts_before")
