@@ -153,6 +153,9 @@ def _layers_cte(
     - each pair's totals travel to its inbound rows as one extra row per pair (occurred_at
       NULL, sorted first) inside the same running window, not through a join: SQLite has no
       index on a CTE and ran that join as a nested loop (quadratic); PostgreSQL got faster too;
+    - `aged` carries each pair's on_hand, so the report does not join it back to `totals`: with
+      estimates of a few hundred rows for `aged`, PostgreSQL chose a nested loop over the two
+      materialised CTEs and one request at 100k SKUs ran for minutes;
     - the running sum is ordered by occurred_at only: rows tied on occurred_at have the same
       day, so their order cannot change any figure.
     """
@@ -226,7 +229,8 @@ def _layers_cte(
         SELECT i.warehouse_id, i.sku_id,
             {_local_date_sql("i.occurred_at", "w.timezone")} AS layer_date,
             CASE WHEN i.cum_in - i.total_out < i.quantity
-                 THEN i.cum_in - i.total_out ELSE i.quantity END AS units
+                 THEN i.cum_in - i.total_out ELSE i.quantity END AS units,
+            i.on_hand
         FROM inbound i
         JOIN inventory_warehouse w ON w.id = i.warehouse_id
         WHERE i.quantity > 0 AND i.on_hand > 0 AND i.cum_in > i.total_out
@@ -234,7 +238,8 @@ def _layers_cte(
     aged AS (
         SELECT warehouse_id, sku_id,
             {", ".join(bucket_sql)},
-            MIN(layer_date) AS oldest_date
+            MIN(layer_date) AS oldest_date,
+            MAX(on_hand) AS on_hand
         FROM layers
         GROUP BY warehouse_id, sku_id
     )
@@ -263,9 +268,8 @@ def ageing_rows(
     units = ", ".join(f"a.units_{key}" for key in BUCKET_KEYS)
     sql = f"""{cte}
     SELECT a.warehouse_id, w.code, a.sku_id, s.seller_sku, s.name, COALESCE(c.name, ''),
-        s.unit_cost, t.on_hand, {units}, a.oldest_date
+        s.unit_cost, a.on_hand, {units}, a.oldest_date
     FROM aged a
-    JOIN totals t ON t.warehouse_id = a.warehouse_id AND t.sku_id = a.sku_id
     JOIN inventory_warehouse w ON w.id = a.warehouse_id
     JOIN inventory_sku s ON s.id = a.sku_id
     LEFT JOIN inventory_category c ON c.id = s.category_id
