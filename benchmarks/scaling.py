@@ -56,7 +56,6 @@ def measure(skus: int, runs: int) -> dict:
         "movements": seeded.movements,
         "scan_s": details["scan_s"],
         "steady_s": details["steady_s"],
-        "first_s": details["first_s"],
         "full_rebuild_s": details["full_s"],
         "rebuild_s": details["rebuild_s"],
         "rss_mib": details["rss_mib"],
