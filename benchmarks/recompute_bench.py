@@ -49,21 +49,26 @@ class _Rollback(Exception):
 
 
 def plain_scan(as_of: date) -> int:
-    """The yardstick: one GROUP BY over the window's movements, rows fetched."""
+    """The yardstick: one GROUP BY over the window's movements.
+
+    The groups are counted in the database rather than fetched: fetching 100k rows would put
+    them in this process's memory and blur the recompute's peak RSS (it did: 300 MiB at 100k).
+    """
     days = settings.STOCKWISE["DEMAND_WINDOW_DAYS"]
     tz = timezone.get_default_timezone()
     start = datetime.combine(as_of - timedelta(days=days - 1), clock.min, tz)
     end = datetime.combine(as_of + timedelta(days=1), clock.min, tz)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT sku_id, SUM(quantity) FROM inventory_stockmovement "
-            "WHERE occurred_at >= %s AND occurred_at < %s GROUP BY sku_id",
+            "SELECT COUNT(*), SUM(total) FROM (SELECT sku_id, SUM(quantity) AS total "
+            "FROM inventory_stockmovement WHERE occurred_at >= %s AND occurred_at < %s "
+            "GROUP BY sku_id) g",
             [
                 connection.ops.adapt_datetimefield_value(start),
                 connection.ops.adapt_datetimefield_value(end),
             ],
         )
-        return len(cursor.fetchall())
+        return cursor.fetchone()[0]
 
 
 def rolled_back(as_of: date, **options) -> tuple[float, dict[str, float]]:
