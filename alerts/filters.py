@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alerts.models import AdAdvice, Alert, PlanningFigures, StockStatus
 from inventory.models import ABCClass, Supplier
@@ -46,7 +47,7 @@ class AdAdviceFilter(django_filters.FilterSet):
 
 class AlertFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
-        choices=[("open", _("Open")), ("resolved", _("Resolved"))],
+        choices=[("open", pgettext_lazy("alert state", "Open")), ("resolved", _("Resolved"))],
         method="filter_state",
         label=_("Open or resolved"),
         empty_label=_("All"),

@@ -271,3 +271,18 @@ def skus_in_open_sessions(warehouse: Warehouse):
             sku=OuterRef("sku"),
         )
     )
+
+
+def annotate_last_counted(skus: QuerySet[SKU], user) -> QuerySet[SKU]:
+    """SKU list column: the last approved count of the SKU in any of the user's warehouses."""
+    last = (
+        CountLine.objects.filter(
+            session__warehouse__in=warehouses_for(user),
+            session__status=SessionStatus.APPROVED,
+            sku=OuterRef("pk"),
+            counted_at__isnull=False,
+        )
+        .order_by("-counted_at")
+        .values("counted_at")[:1]
+    )
+    return skus.annotate(last_counted=Subquery(last))

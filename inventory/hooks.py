@@ -8,14 +8,32 @@ importing them (STYLE.md: apps depend on inventory, never the other way).
 - `stock_row_annotators`: callables(StockBalance queryset) -> queryset, adding the figures an
   app owns to the rows of `stock/` (alerts adds SS, ROP, status, suggestion and ad advice as
   `planned_<field>` annotations).
+- `sku_list_columns`: SkuListColumn(name, verbose_name, annotate(queryset, user)) adding a
+  sortable column to the SKU list (counting adds "last counted").
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 after_movements_posted: list[Callable[[list[int]], None]] = []
 nightly_steps: list[tuple[int, str, Callable]] = []
 dashboard_tiles: list[Callable] = []
 stock_row_annotators: list[Callable] = []
+
+
+@dataclass(frozen=True)
+class SkuListColumn:
+    name: str
+    verbose_name: str
+    annotate: Callable  # (SKU queryset, user) -> queryset with an annotation called `name`
+
+
+sku_list_columns: list[SkuListColumn] = []
+
+
+def register_sku_list_column(column: SkuListColumn) -> None:
+    if all(c.name != column.name for c in sku_list_columns):
+        sku_list_columns.append(column)
 
 
 def on_movements_posted(func):

@@ -1,3 +1,4 @@
+import django_tables2 as tables
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Sum
@@ -7,7 +8,7 @@ from django.views.generic import DetailView, FormView, ListView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from inventory import dashboard, selectors, services
+from inventory import dashboard, hooks, selectors, services
 from inventory.exports import SafeExportMixin
 from inventory.filters import MovementFilter, SKUFilter
 from inventory.forms import MovementPostForm
@@ -39,7 +40,17 @@ class SKUListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, Fi
     export_name = "skus"
 
     def get_queryset(self):
-        return selectors.sku_list(self.request.user)
+        rows = selectors.sku_list(self.request.user)
+        for column in hooks.sku_list_columns:
+            rows = column.annotate(rows, self.request.user)
+        return rows
+
+    def get_table_kwargs(self):
+        extra = [
+            (c.name, tables.DateTimeColumn(verbose_name=c.verbose_name, short=True))
+            for c in hooks.sku_list_columns
+        ]
+        return {"extra_columns": extra}
 
 
 class SKUDetailView(CapabilityRequiredMixin, DetailView):

@@ -27,12 +27,13 @@ def _unescape(text: str) -> str:
 def _entries(po_text: str) -> dict[str, str]:
     """msgid -> msgstr for the singular entries of a .po file (enough for these checks)."""
     entries = {}
-    pattern = r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)'
+    pattern = r'^(?:msgctxt "(.*)"\n)?msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)'
     for match in re.finditer(pattern, po_text, re.M):
-        msgid = _unescape("".join(re.findall(r'"(.*)"', match.group(1))))
-        msgstr = _unescape("".join(re.findall(r'"(.*)"', match.group(2))))
+        msgid = _unescape("".join(re.findall(r'"(.*)"', match.group(2))))
+        msgstr = _unescape("".join(re.findall(r'"(.*)"', match.group(3))))
         if msgid:
-            entries[msgid] = msgstr
+            key = f"{match.group(1)}\x04{msgid}" if match.group(1) else msgid
+            entries[key] = msgstr
     return entries
 
 

@@ -205,6 +205,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CountKindEnum": "counting.models.CountKind",
         "ClearanceStrategyEnum": "clearance.models.Strategy",
+        # Several apps have a `status` field with their own choices: name each one.
+        "PurchaseOrderStatusEnum": "inventory.models.PurchaseOrderStatus",
+        "CountSessionStatusEnum": "counting.models.SessionStatus",
+        "ClearanceBatchStatusEnum": "clearance.models.BatchStatus",
+        "StockStatusEnum": "alerts.models.StockStatus",
     },
 }
 

@@ -3,6 +3,7 @@
 import io
 import json
 import uuid
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
@@ -310,3 +311,26 @@ def test_sheet_upload_page_lists_bad_rows_and_records_nothing(client, staff, ses
     good = upload([[sku.seller_sku, 3], [sku.seller_sku, 2]])
     assert good.status_code == 302
     assert CountLine.objects.get().counted_qty == 5
+
+
+def test_sku_list_shows_the_last_approved_count_of_my_warehouses(
+    client, manager, warehouse, other_warehouse
+):
+    from datetime import datetime
+
+    from counting.models import CountLine, CountSession
+    from tests.factories import SKUFactory
+
+    sku = SKUFactory(seller_sku="COUNTED-1")
+    SKUFactory(seller_sku="NEVER-1")
+    when_a = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    when_b = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    for wh, when in ((warehouse, when_a), (other_warehouse, when_b)):
+        session = CountSession.objects.create(warehouse=wh, kind="cycle", status="approved")
+        CountLine.objects.create(session=session, sku=sku, counted_qty=3, counted_at=when)
+    client.force_login(manager)
+    rows = {r.seller_sku: r for r in client.get("/skus/").context["table"].data}
+    # Warehouse B's later count is not the manager's to see.
+    assert rows["COUNTED-1"].last_counted == when_a
+    assert rows["NEVER-1"].last_counted is None
+    assert "Last counted" in client.get("/skus/").content.decode()

@@ -20,6 +20,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not SKU.objects.exists():
             call_command("seed_demo", skus=200, days=120, seed=1, stdout=self.stdout)
+            # The figures every page shows (demand, SS/ROP, alerts, ageing, ABC) come from the
+            # nightly job: run it once so the demo has them on the first visit.
+            call_command("recompute", stdout=self.stdout)
         self.stdout.write(f"\nDemo users (password for all: {DEMO_PASSWORD}):")
         for username, role, codes in DEMO_USERS:
             user_upsert(
