@@ -567,18 +567,19 @@ class DailyStock(models.Model):
         Warehouse, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="+", db_constraint=False)
-    day = models.DateField(_("day"))
-    sold = models.IntegerField(_("units sold"), default=0)
-    returned = models.IntegerField(_("units returned"), default=0)
-    inflow = models.IntegerField(_("units in"), default=0)
-    outflow = models.IntegerField(_("units out"), default=0)
+    day = models.DateField()
+    sold = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    inflow = models.IntegerField(default=0)
+    outflow = models.IntegerField(default=0)
     # SALE and RETURN value at posting cost, in 1/10,000 of the currency (exact on SQLite too).
-    cogs_e4 = models.BigIntegerField(_("COGS (1/10,000)"), default=0)
+    cogs_e4 = models.BigIntegerField(default=0)
     touched = models.BooleanField(default=True)
 
     class Meta:
-        verbose_name = _("daily stock")
-        verbose_name_plural = _("daily stock")
+        # Internal (no page or admin shows it): no translated names.
+        verbose_name = "daily stock"
+        verbose_name_plural = "daily stock"
         constraints = [
             models.UniqueConstraint(fields=["warehouse", "sku", "day"], name="dailystock_unique"),
         ]
@@ -606,8 +607,8 @@ class FactsState(models.Model):
     incremental = models.BooleanField(default=False)
 
     class Meta:
-        verbose_name = _("facts state")
-        verbose_name_plural = _("facts state")
+        verbose_name = "facts state"
+        verbose_name_plural = "facts state"
 
     def __str__(self):
         return f"facts as of {self.as_of}"
