@@ -45,7 +45,8 @@ screenshots: install
 		tests/browser/test_screenshots.py
 
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 ## make simulate: the decision-quality simulation (docs/simulation.md), about 5 minutes
 simulate: install

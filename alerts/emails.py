@@ -53,7 +53,19 @@ def alert_opened_emails_enqueue(alert_ids: list[int]) -> list[str]:
     """Write one opening email per alert (one per language among the warehouse's purchasers).
 
     Call inside the transaction that opened the alerts. Returns the dedup keys written.
+    Works in chunks, so a night that opens tens of thousands of alerts holds only a chunk of
+    them (and their rendered emails) in memory at a time.
     """
+    keys: list[str] = []
+    for start in range(0, len(alert_ids), ALERT_CHUNK):
+        keys += _alert_opened_chunk(alert_ids[start : start + ALERT_CHUNK])
+    return keys
+
+
+ALERT_CHUNK = 1000
+
+
+def _alert_opened_chunk(alert_ids: list[int]) -> list[str]:
     alerts = list(
         Alert.objects.filter(pk__in=alert_ids).select_related("warehouse", "sku", "sku__supplier")
     )

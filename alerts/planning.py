@@ -63,7 +63,7 @@ base AS (
            zt.service_level, zt.z,
            CASE WHEN s.case_pack < 1 THEN 1 ELSE s.case_pack END AS case_pack,
            s.moq
-    FROM inventory_skufacts f
+    FROM inventory_skufacts f {scope}
     JOIN inventory_sku s ON s.id = f.sku_id
     LEFT JOIN inventory_supplier sup ON sup.id = s.supplier_id
     LEFT JOIN inventory_stockbalance b ON b.warehouse_id = f.warehouse_id AND b.sku_id = f.sku_id
@@ -150,12 +150,47 @@ def _level_key(level) -> int:
     return round(float(level) * 10000)
 
 
+# After an incremental demand step: only the pairs whose inputs may have changed, gathered
+# first with hash joins (joined into the big statement, they would drive 100k index lookups).
+# Facts rows are stamped when their figures change; SKUs and suppliers when saved; on hand and
+# on order are compared with what the row holds (a purchase order sent or cancelled posts
+# nothing).
+_SCOPE_SQL = """
+CREATE TEMP TABLE sw_plan_scope AS
+SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f WHERE f.computed_at >= %(since)s
+UNION
+SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f
+JOIN inventory_sku s ON s.id = f.sku_id
+LEFT JOIN inventory_supplier sup ON sup.id = s.supplier_id
+WHERE s.updated_at >= %(prev)s OR sup.updated_at >= %(prev)s
+UNION
+SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f
+LEFT JOIN alerts_planningfigures p ON p.warehouse_id = f.warehouse_id AND p.sku_id = f.sku_id
+LEFT JOIN inventory_stockbalance b ON b.warehouse_id = f.warehouse_id AND b.sku_id = f.sku_id
+WHERE p.id IS NULL OR p.on_hand <> COALESCE(b.on_hand, 0)
+UNION
+SELECT po.warehouse_id, l.sku_id FROM inventory_purchaseorderline l
+JOIN inventory_purchaseorder po ON po.id = l.purchase_order_id
+WHERE po.status IN (%(open1)s, %(open2)s)
+UNION
+SELECT warehouse_id, sku_id FROM alerts_planningfigures WHERE on_order <> 0
+"""
+_SCOPE_JOIN = "JOIN sw_plan_scope sc ON sc.warehouse_id = f.warehouse_id AND sc.sku_id = f.sku_id"
+
+
 def planning_recompute(as_of: date) -> int:
     """Nightly step: SS, ROP, S, suggestion, status and ad advice for every active pair.
 
     One upsert statement; rows of pairs that no longer qualify (inactive SKU) are deleted.
+    When the demand step slid the window incrementally in this run, only the pairs whose
+    inputs changed are computed and written (the others keep their figures and computed_at).
     Returns the number of planning rows.
     """
+    from inventory.models import FactsState
+    from inventory.window import state_is_current
+
+    state = FactsState.objects.filter(pk=1).first() if state_is_current(as_of) else None
+    incremental = bool(state and state.previous_run_started_at)
     params = settings.STOCKWISE
     default_level = Decimal(str(params["DEFAULT_SERVICE_LEVEL"]))
     levels = {_level_key(default_level): float(default_level)}
@@ -177,9 +212,32 @@ def planning_recompute(as_of: date) -> int:
             "now": connection.ops.adapt_datetimefield_value(now),
         }
     )
+    scope = ""
     with connection.cursor() as cursor:
-        cursor.execute(_PLANNING_SQL.format(levels=", ".join(values), eps=_EPS), sql_params)
-    PlanningFigures.objects.exclude(computed_at=now).delete()
+        if incremental:
+            adapt = connection.ops.adapt_datetimefield_value
+            cursor.execute("DROP TABLE IF EXISTS sw_plan_scope")
+            cursor.execute(
+                _SCOPE_SQL,
+                {
+                    "since": adapt(state.run_started_at),
+                    "prev": adapt(state.previous_run_started_at),
+                    "open1": OPEN_PO_STATUSES[0],
+                    "open2": OPEN_PO_STATUSES[1],
+                },
+            )
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE sw_plan_scope")
+            scope = _SCOPE_JOIN
+        cursor.execute(
+            _PLANNING_SQL.format(levels=", ".join(values), eps=_EPS, scope=scope), sql_params
+        )
+        if incremental:
+            cursor.execute("DROP TABLE sw_plan_scope")
+    if incremental:
+        PlanningFigures.objects.filter(sku__active=False).delete()
+    else:
+        PlanningFigures.objects.exclude(computed_at=now).delete()
     return PlanningFigures.objects.count()
 
 

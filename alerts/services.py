@@ -6,7 +6,7 @@ alerts, and only the transaction whose row went in writes the opening email to t
 """
 
 import logging
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -78,8 +78,24 @@ _SCOPE_ALERTS = (
 )
 
 
-def _scope(planning_ids: list[int] | None, alias: str) -> tuple[str, dict]:
-    """An SQL fragment limiting a statement to the given planning rows (none: everything)."""
+_SINCE_ALERTS = (
+    "AND alerts_alert.id IN (SELECT a.id FROM alerts_alert a "
+    "LEFT JOIN alerts_planningfigures s ON s.warehouse_id = a.warehouse_id "
+    "AND s.sku_id = a.sku_id WHERE a.resolved_at IS NULL "
+    "AND (s.id IS NULL OR s.computed_at >= %(since)s))"
+)
+
+
+def _scope(
+    planning_ids: list[int] | None, alias: str, since: datetime | None = None
+) -> tuple[str, dict]:
+    """An SQL fragment limiting a statement to the given planning rows, or to the rows
+    computed since `since` (none: everything)."""
+    if since is not None:
+        stamp = {"since": connection.ops.adapt_datetimefield_value(since)}
+        if alias == "alerts_alert":
+            return _SINCE_ALERTS, stamp
+        return f"AND {alias}.computed_at >= %(since)s", stamp
     if planning_ids is None:
         return "", {}
     params = {f"pid{n}": pk for n, pk in enumerate(planning_ids)}
@@ -96,8 +112,14 @@ def _statement(sql: str) -> str:
     return sql.replace("{alerting}", _ALERTING).replace("{severity}", _SEVERITY)
 
 
-def alerts_sync(*, planning_ids: list[int] | None = None, trigger: str = "nightly") -> list[int]:
-    """Resolve, escalate and open alerts from the planning figures (all, or the given rows).
+def alerts_sync(
+    *,
+    planning_ids: list[int] | None = None,
+    trigger: str = "nightly",
+    changed_since: datetime | None = None,
+) -> list[int]:
+    """Resolve, escalate and open alerts from the planning figures (all, the given rows, or
+    the rows computed since `changed_since`).
 
     Opening writes the opening emails to the outbox in the same transaction. Returns the ids
     of the alerts opened.
@@ -112,7 +134,7 @@ def alerts_sync(*, planning_ids: list[int] | None = None, trigger: str = "nightl
             (_ESCALATE_SQL, "p"),
             (_OPEN_SQL, "p"),
         ):
-            scope_sql, scope_params = _scope(planning_ids, alias)
+            scope_sql, scope_params = _scope(planning_ids, alias, changed_since)
             sql = _statement(sql).replace("{scope}", scope_sql)
             cursor.execute(sql, {**named, **scope_params})
         opened = sorted(row[0] for row in cursor.fetchall())
@@ -124,8 +146,18 @@ def alerts_sync(*, planning_ids: list[int] | None = None, trigger: str = "nightl
 
 
 def alerts_nightly(as_of: date) -> None:
-    """Nightly step (after planning): bring every alert in line with the planning figures."""
-    alerts_sync(trigger="nightly")
+    """Nightly step (after planning): bring every alert in line with the planning figures.
+
+    After an incremental planning step only the rows it wrote can have changed status.
+    """
+    from inventory.models import FactsState
+    from inventory.window import state_is_current
+
+    state = FactsState.objects.filter(pk=1).first() if state_is_current(as_of) else None
+    if state and state.previous_run_started_at:
+        alerts_sync(trigger="nightly", changed_since=state.run_started_at)
+    else:
+        alerts_sync(trigger="nightly")
 
 
 def recheck_after_movements(movement_ids: list[int]) -> list[int]:

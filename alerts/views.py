@@ -35,7 +35,8 @@ class ReplenishmentListView(CapabilityRequiredMixin, SafeExportMixin, SingleTabl
     table_class = ReplenishmentTable
     filterset_class = ReplenishmentFilter
     template_name = "alerts/replenishment_list.html"
-    paginate_by = 50
+    # The table paginates; ListView's own pagination would count the rows twice.
+    table_pagination = {"per_page": 50}
     export_name = "replenishment"
 
     def get_queryset(self):
@@ -96,7 +97,8 @@ class AlertListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, 
     table_class = AlertTable
     filterset_class = AlertFilter
     template_name = "alerts/alert_list.html"
-    paginate_by = 50
+    # The table paginates; ListView's own pagination would count the rows twice.
+    table_pagination = {"per_page": 50}
     export_name = "alerts"
 
     def get_queryset(self):
@@ -123,7 +125,8 @@ class AdAdviceListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixi
     table_class = AdAdviceTable
     filterset_class = AdAdviceFilter
     template_name = "alerts/ad_advice_list.html"
-    paginate_by = 50
+    # The table paginates; ListView's own pagination would count the rows twice.
+    table_pagination = {"per_page": 50}
     export_name = "ad-advice"
 
     def get_queryset(self):

@@ -91,7 +91,8 @@ class SlowMoverListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMix
     table_class = SlowMoverTable
     filterset_class = SlowMoverFilter
     template_name = "clearance/slow_movers.html"
-    paginate_by = 50
+    # The table paginates; ListView's own pagination would count the rows twice.
+    table_pagination = {"per_page": 50}
     export_name = "slow-movers"
     at_risk = False
 
@@ -121,7 +122,8 @@ class BatchListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, 
     table_class = BatchTable
     filterset_class = BatchFilter
     template_name = "clearance/batch_list.html"
-    paginate_by = 25
+    # The table paginates; ListView's own pagination would count the rows twice.
+    table_pagination = {"per_page": 25}
     export_name = "clearance-batches"
 
     def get_queryset(self):

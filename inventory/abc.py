@@ -16,15 +16,15 @@ from django.conf import settings
 from django.db import connection
 
 from inventory.models import MovementKind, Warehouse
+from inventory.window import state_is_current
 
 # Cumulative share of COGS value (in %) that closes class A and class B.
 A_SHARE_PCT = 80
 B_SHARE_PCT = 95
 _SCALE = 10_000
 
-_CLASSIFY_SQL = """
-CREATE TEMP TABLE abc_result AS
-WITH bounds (warehouse_id, start_at, end_at) AS (VALUES {bounds}),
+# COGS from the ledger (the window's SALE and RETURN rows) …
+_COGS_FROM_LEDGER = """
 cogs AS (
     SELECT m.warehouse_id, m.sku_id,
            SUM(-m.quantity * CAST(ROUND(m.unit_cost * {scale}) AS BIGINT)) AS value
@@ -32,7 +32,19 @@ cogs AS (
     JOIN bounds b ON b.warehouse_id = m.warehouse_id
     WHERE m.kind IN (%s, %s) AND m.occurred_at >= b.start_at AND m.occurred_at < b.end_at
     GROUP BY m.warehouse_id, m.sku_id
-),
+)"""
+# … or, when the demand step has just slid the window to the same day, from its state (the
+# same integers, kept per pair in inventory/window.py): no ledger read at all.
+_COGS_FROM_STATE = """
+cogs AS (
+    SELECT warehouse_id, sku_id, cogs_window_e4 AS value FROM inventory_skufacts
+    WHERE cogs_window_e4 <> 0
+)"""
+
+_CLASSIFY_SQL = """
+CREATE TEMP TABLE abc_result AS
+WITH bounds (warehouse_id, start_at, end_at) AS (VALUES {bounds}),
+{cogs},
 valued AS (
     SELECT f.id, f.warehouse_id, s.seller_sku, COALESCE(c.value, 0) AS value,
            CASE WHEN c.value > 0 THEN c.value ELSE 0 END AS pos
@@ -97,10 +109,14 @@ def abc_classify(as_of: date) -> None:
             ops.adapt_datetimefield_value(start),
             ops.adapt_datetimefield_value(end),
         ]
-    params += [MovementKind.SALE.value, MovementKind.RETURN.value]
+    if state_is_current(as_of):
+        cogs = _COGS_FROM_STATE
+    else:
+        cogs = _COGS_FROM_LEDGER.format(scale=_SCALE)
+        params += [MovementKind.SALE.value, MovementKind.RETURN.value]
     bounds = ", ".join(["(%s, %s, %s)"] * len(warehouses))
     classify = _CLASSIFY_SQL.format(
-        bounds=bounds, scale=_SCALE, a_pct=A_SHARE_PCT, b_pct=B_SHARE_PCT
+        bounds=bounds, cogs=cogs, scale=_SCALE, a_pct=A_SHARE_PCT, b_pct=B_SHARE_PCT
     )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS abc_result")

@@ -153,6 +153,9 @@ def _layers_cte(
     - each pair's totals travel to its inbound rows as one extra row per pair (occurred_at
       NULL, sorted first) inside the same running window, not through a join: SQLite has no
       index on a CTE and ran that join as a nested loop (quadratic); PostgreSQL got faster too;
+    - `aged` carries each pair's on_hand, so the report does not join it back to `totals`: with
+      estimates of a few hundred rows for `aged`, PostgreSQL chose a nested loop over the two
+      materialised CTEs and one request at 100k SKUs ran for minutes;
     - the running sum is ordered by occurred_at only: rows tied on occurred_at have the same
       day, so their order cannot change any figure.
     """
@@ -226,7 +229,8 @@ def _layers_cte(
         SELECT i.warehouse_id, i.sku_id,
             {_local_date_sql("i.occurred_at", "w.timezone")} AS layer_date,
             CASE WHEN i.cum_in - i.total_out < i.quantity
-                 THEN i.cum_in - i.total_out ELSE i.quantity END AS units
+                 THEN i.cum_in - i.total_out ELSE i.quantity END AS units,
+            i.on_hand
         FROM inbound i
         JOIN inventory_warehouse w ON w.id = i.warehouse_id
         WHERE i.quantity > 0 AND i.on_hand > 0 AND i.cum_in > i.total_out
@@ -234,7 +238,8 @@ def _layers_cte(
     aged AS (
         SELECT warehouse_id, sku_id,
             {", ".join(bucket_sql)},
-            MIN(layer_date) AS oldest_date
+            MIN(layer_date) AS oldest_date,
+            MAX(on_hand) AS on_hand
         FROM layers
         GROUP BY warehouse_id, sku_id
     )
@@ -263,9 +268,8 @@ def ageing_rows(
     units = ", ".join(f"a.units_{key}" for key in BUCKET_KEYS)
     sql = f"""{cte}
     SELECT a.warehouse_id, w.code, a.sku_id, s.seller_sku, s.name, COALESCE(c.name, ''),
-        s.unit_cost, t.on_hand, {units}, a.oldest_date
+        s.unit_cost, a.on_hand, {units}, a.oldest_date
     FROM aged a
-    JOIN totals t ON t.warehouse_id = a.warehouse_id AND t.sku_id = a.sku_id
     JOIN inventory_warehouse w ON w.id = a.warehouse_id
     JOIN inventory_sku s ON s.id = a.sku_id
     LEFT JOIN inventory_category c ON c.id = s.category_id
@@ -326,6 +330,11 @@ def ageing_facts_update(as_of: date) -> int:
     does not join SkuFacts: its rows were just inserted by the first step, so the planner has
     no statistics for them and would re-run the whole ageing per facts row.
     """
+    from inventory.ageing_slide import ageing_slide
+    from inventory.window import state_is_current
+
+    if state_is_current(as_of):  # the demand step slid the window: move the ages forward
+        return ageing_slide(as_of)
     params_cfg = settings.STOCKWISE
     windows = _windows(Warehouse.objects.values_list("pk", "timezone"), as_of)
     if not windows:
@@ -336,6 +345,7 @@ def ageing_facts_update(as_of: date) -> int:
     SELECT t.warehouse_id, t.sku_id,
         CASE WHEN a.oldest_date IS NULL THEN NULL
              ELSE {_days_between_sql("%s", "a.oldest_date")} END AS oldest_age,
+        a.oldest_date,
         t.sold_recent,
         CASE WHEN t.on_hand > 0 AND a.oldest_date < %s AND t.sold_recent <= %s
              THEN TRUE ELSE FALSE END AS slow
@@ -358,6 +368,7 @@ def ageing_facts_update(as_of: date) -> int:
             f"""
             UPDATE inventory_skufacts
             SET oldest_unit_age_days = t.oldest_age,
+                oldest_unit_date = t.oldest_date,
                 units_sold_slow_window = t.sold_recent,
                 slow_mover = t.slow
             FROM sw_ageing_facts t
@@ -369,7 +380,8 @@ def ageing_facts_update(as_of: date) -> int:
         cursor.execute(
             f"""
             UPDATE inventory_skufacts
-            SET oldest_unit_age_days = NULL, units_sold_slow_window = 0, slow_mover = FALSE
+            SET oldest_unit_age_days = NULL, oldest_unit_date = NULL, units_sold_slow_window = 0,
+                slow_mover = FALSE
             WHERE NOT EXISTS (SELECT 1 FROM sw_ageing_facts t WHERE {same_pair})
             """  # noqa: S608
         )

@@ -3,19 +3,47 @@
 Each app registers its steps in `AppConfig.ready()` with `hooks.register_nightly_step`; this
 module only runs them in order. Inventory's own first step makes sure every (warehouse, SKU) with
 a balance has a SkuFacts row for the later steps to fill.
+
+A normal night is incremental (PERFORMANCE-NOTES.md): the demand step slides the window state
+kept in SkuFacts by a day from the daily rollup, and the later steps write only the rows whose
+figures changed. `recompute --full` rebuilds everything from the ledger instead, and first
+proves the incremental figures right: the kept rollup against one rebuilt from the ledger, and
+(when the last run was for the same day) every pair's facts before against after.
 """
 
 import logging
+import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory import hooks
+from inventory.daily import daily_stock_prove_and_repair
+from inventory.models import FactsState
+from inventory.window import stock_days_at
 
 logger = logging.getLogger(__name__)
+
+# The facts a full rebuild compares with what the incremental nights produced.
+PROOF_COLUMNS = (
+    "available_days",
+    "avg_daily_demand",
+    "demand_std",
+    "units_sold_window",
+    "max_daily_sales_recent",
+    "cogs_window_e4",
+    "abc_class",
+    "oldest_unit_age_days",
+    "units_sold_slow_window",
+    "slow_mover",
+    "window_opening",
+    "window_closing",
+    "stock_days",  # compared as of the run's day (see window.stock_days_at)
+)
+_FLOATS = {"avg_daily_demand", "demand_std"}
 
 
 @dataclass
@@ -24,8 +52,21 @@ class StepTiming:
     seconds: float
 
 
-def facts_ensure_rows(as_of: date) -> None:
-    """Insert a SkuFacts row for each balance that has none; stamp all rows with `as_of`."""
+@dataclass
+class FullProof:
+    """What `recompute --full` found: rollup rows that differed from the ledger's, and pairs
+    whose facts differed from the rebuilt ones (None: the last run was for another day)."""
+
+    rollup_rows_wrong: int = 0
+    pairs_compared: int | None = None
+    pairs_different: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def facts_ensure_rows(as_of: date) -> int:
+    """Insert a SkuFacts row (zero figures, as of `as_of`) for each balance that has none.
+
+    Existing rows are not touched: the later steps write only what changed.
+    """
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -33,30 +74,125 @@ def facts_ensure_rows(as_of: date) -> None:
             INSERT INTO inventory_skufacts (warehouse_id, sku_id, as_of, avg_daily_demand,
                 demand_std, available_days, units_sold_window, max_daily_sales_recent,
                 cogs_window, abc_class, oldest_unit_age_days, units_sold_slow_window,
-                slow_mover, computed_at)
-            SELECT b.warehouse_id, b.sku_id, %s, 0, 0, 0, 0, 0, 0, '', NULL, 0, FALSE, %s
+                slow_mover, computed_at, window_opening, window_closing, demand_s1, demand_s2,
+                cogs_window_e4, stock_days, oldest_unit_date)
+            SELECT b.warehouse_id, b.sku_id, %s, 0, 0, 0, 0, 0, 0, '', NULL, 0, FALSE, %s,
+                   0, 0, 0, 0, 0, 0, NULL
             FROM inventory_stockbalance b
             WHERE NOT EXISTS (SELECT 1 FROM inventory_skufacts f
                               WHERE f.warehouse_id = b.warehouse_id AND f.sku_id = b.sku_id)
             """,
-            [as_of, now],
+            [
+                connection.ops.adapt_datefield_value(as_of),
+                connection.ops.adapt_datetimefield_value(now),
+            ],
         )
-        cursor.execute("UPDATE inventory_skufacts SET as_of = %s, computed_at = %s", [as_of, now])
+        return cursor.rowcount
 
 
-def recompute(as_of: date | None = None, *, log=None) -> list[StepTiming]:
-    """Run every registered nightly step for `as_of` (default: today), each in a transaction."""
+def facts_state_reset() -> None:
+    """Forget the window state: the next run rebuilds every pair (after a bulk load)."""
+    FactsState.objects.update_or_create(pk=1, defaults={"as_of": None, "incremental": False})
+
+
+def recompute(
+    as_of: date | None = None, *, full: bool = False, log=None, proof: FullProof | None = None
+) -> list[StepTiming]:
+    """Run every registered nightly step for `as_of` (default: today), each in a transaction.
+
+    `full`: rebuild the daily rollup and every figure from the ledger, comparing both with what
+    the incremental path kept (pass a FullProof to receive the comparison).
+    """
     as_of = as_of or timezone.localdate()
+    proof = proof if proof is not None else FullProof()
     timings = []
-    total = len(hooks.nightly_steps)
-    for number, (_order, name, step) in enumerate(hooks.nightly_steps, start=1):
+    total = len(hooks.nightly_steps) + (1 if full else 0)
+    counter = {"n": 0}
+
+    def timed(name, func):
+        counter["n"] += 1
+        number = counter["n"]
         if log:  # progress before a step that may take minutes on a large catalogue
             log(f"[{number}/{total}] {name}…")
         started = time.perf_counter()
         with transaction.atomic():
-            step(as_of)
+            func(as_of)
         timings.append(StepTiming(name, time.perf_counter() - started))
         if log:
             log(f"[{number}/{total}] {name}: {timings[-1].seconds:.2f} s")
         logger.info("recompute %s step %s took %.2f s", as_of, name, timings[-1].seconds)
+
+    if full:
+        timed("rollup proof", lambda day: _prove_rollup(day, proof))
+    for _order, name, step in hooks.nightly_steps:
+        timed(name, step)
+    if full and proof.pairs_compared is not None:
+        _compare_snapshot(proof, as_of)
+    with connection.cursor() as cursor:
+        for name in ("sw_touched", "sw_moved", "sw_facts_before"):
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    if full and log:
+        log(
+            f"rollup rows that differed from the ledger: {proof.rollup_rows_wrong}; "
+            + (
+                f"pairs whose incremental facts differ from the rebuilt ones: "
+                f"{len(proof.pairs_different)} of {proof.pairs_compared}"
+                if proof.pairs_compared is not None
+                else "no incremental run for this day to compare with"
+            )
+        )
     return timings
+
+
+def _prove_rollup(as_of: date, proof: FullProof) -> None:
+    proof.rollup_rows_wrong = daily_stock_prove_and_repair()
+    if proof.rollup_rows_wrong:
+        logger.error("daily rollup: %d rows differed from the ledger", proof.rollup_rows_wrong)
+    state = FactsState.objects.filter(pk=1).first()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sw_facts_before")
+        if state and state.as_of == as_of:
+            columns = ", ".join(_proof_expressions(as_of))
+            cursor.execute(
+                f"CREATE TEMP TABLE sw_facts_before AS "  # noqa: S608 - fixed names
+                f"SELECT warehouse_id, sku_id, {columns} FROM inventory_skufacts"
+            )
+            proof.pairs_compared = 0
+    facts_state_reset()
+
+
+def _proof_expressions(as_of: date, alias: str = "inventory_skufacts") -> list[str]:
+    return [
+        f"{stock_days_at(alias, as_of)} AS stock_days" if c == "stock_days" else f"{alias}.{c}"
+        for c in PROOF_COLUMNS
+    ]
+
+
+def _compare_snapshot(proof: FullProof, as_of: date) -> None:
+    after = _proof_expressions(as_of, "b")
+    columns = ", ".join(f"a.{c}, {expr}" for c, expr in zip(PROOF_COLUMNS, after, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.warehouse_id, a.sku_id, {columns} FROM sw_facts_before a "  # noqa: S608
+            "JOIN inventory_skufacts b ON b.warehouse_id = a.warehouse_id "
+            "AND b.sku_id = a.sku_id"
+        )
+        compared = 0
+        while batch := cursor.fetchmany(5000):
+            for row in batch:
+                compared += 1
+                values = row[2:]
+                for n, name in enumerate(PROOF_COLUMNS):
+                    before, after = values[2 * n], values[2 * n + 1]
+                    if name in _FLOATS:
+                        same = math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-9)
+                    else:
+                        same = before == after
+                    if not same:
+                        proof.pairs_different.append((row[0], row[1], name))
+                        break
+    proof.pairs_compared = compared
+    for warehouse_id, sku_id, name in proof.pairs_different[:20]:
+        logger.error(
+            "incremental %s of (%s, %s) differs from the rebuild", name, warehouse_id, sku_id
+        )

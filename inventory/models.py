@@ -54,6 +54,8 @@ class Supplier(models.Model):
         default=Decimal("0"),
         validators=_lead_std,
     )
+    # The nightly planning recomputes the SKUs of suppliers changed since its last run.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -421,6 +423,17 @@ class SkuFacts(models.Model):
     units_sold_slow_window = models.IntegerField(_("units sold, slow-mover window"), default=0)
     slow_mover = models.BooleanField(_("slow mover"), default=False)
     computed_at = models.DateTimeField(_("computed at"))
+    # The window's running state, so the nightly job slides it by a day instead of re-reading
+    # history (inventory/window.py): closing stock the day before the window and on `as_of`,
+    # the integer sums of q and q² over available days, COGS in 1/10,000 of the currency, and
+    # the day of the oldest FIFO layer still in stock.
+    window_opening = models.IntegerField(default=0)
+    window_closing = models.IntegerField(default=0)
+    demand_s1 = models.BigIntegerField(default=0)
+    demand_s2 = models.BigIntegerField(default=0)
+    cogs_window_e4 = models.BigIntegerField(default=0)
+    stock_days = models.BigIntegerField(default=0)
+    oldest_unit_date = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("SKU facts")
@@ -664,3 +677,65 @@ class AdminNotice(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class DailyStock(models.Model):
+    """What the ledger did per (warehouse, SKU, local day), summed: the nightly job reads this
+    instead of the movements (PERFORMANCE-NOTES.md: re-reading history is what costs).
+
+    Written by the posting service in the posting's transaction (one upsert per touched day,
+    under the balance lock it already holds), in bulk by `seed_demo`, and rebuilt from the
+    ledger by `recompute --full`, which proves the two equal. `touched` marks days changed
+    since the nightly job last looked. No foreign-key constraints in the database: the rows are
+    derived, and the posting path stays one cheap statement.
+    """
+
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    day = models.DateField()
+    sold = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    inflow = models.IntegerField(default=0)
+    outflow = models.IntegerField(default=0)
+    # SALE and RETURN value at posting cost, in 1/10,000 of the currency (exact on SQLite too).
+    cogs_e4 = models.BigIntegerField(default=0)
+    touched = models.BooleanField(default=True)
+
+    class Meta:
+        # Internal (no page or admin shows it): no translated names.
+        verbose_name = "daily stock"
+        verbose_name_plural = "daily stock"
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "sku", "day"], name="dailystock_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["day"], name="dailystock_touched", condition=models.Q(touched=True)
+            ),
+            models.Index(fields=["day"], name="dailystock_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.sku_id}@{self.warehouse_id} {self.day}"
+
+
+class FactsState(models.Model):
+    """One row: the day the SkuFacts window state is as of, so the next nightly run knows how
+    far to slide it (none: rebuild everything)."""
+
+    as_of = models.DateField(null=True)
+    previous_as_of = models.DateField(null=True)
+    # When the run that brought the state to `as_of` started, and the one before it: rows
+    # stamped since the former changed in this run; parameters saved since the latter are new.
+    run_started_at = models.DateTimeField(null=True)
+    previous_run_started_at = models.DateTimeField(null=True)
+    incremental = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "facts state"
+        verbose_name_plural = "facts state"
+
+    def __str__(self):
+        return f"facts as of {self.as_of}"

@@ -19,7 +19,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inventory import bulk_sql, hooks
+from inventory import bulk_sql, daily, hooks
 from inventory.models import (
     INBOUND_KINDS,
     OUTBOUND_KINDS,
@@ -233,6 +233,7 @@ def _post_locked(lines: list[MovementLine], source: str, user) -> list[PostedMov
         for _index, line in plan.to_create
     ]
     bulk_sql.insert_movements(new_rows, now)
+    daily.daily_stock_record(new_rows)
     changed = {}
     for _index, line in plan.to_create:
         balance = balances[(line.warehouse.pk, line.sku.pk)]

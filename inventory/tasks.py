@@ -12,11 +12,11 @@ def check_ledger_task() -> int:
 
 
 @shared_task
-def nightly_recompute_task(as_of: str | None = None) -> None:
-    """The same code path as `manage.py recompute`."""
+def nightly_recompute_task(as_of: str | None = None, full: bool = False) -> None:
+    """The same code path as `manage.py recompute [--full]`."""
     from datetime import date
 
-    recompute(date.fromisoformat(as_of) if as_of else None)
+    recompute(date.fromisoformat(as_of) if as_of else None, full=full)
 
 
 @shared_task(acks_late=True)

@@ -44,7 +44,8 @@ class SKUListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, Fi
     table_class = SKUTable
     filterset_class = SKUFilter
     template_name = "inventory/sku_list.html"
-    paginate_by = 50
+    # The table paginates; ListView's own pagination would count the rows twice.
+    table_pagination = {"per_page": 50}
     export_name = "skus"
 
     def get_queryset(self):
@@ -125,7 +126,8 @@ class MovementListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixi
     table_class = MovementTable
     filterset_class = MovementFilter
     template_name = "inventory/movement_list.html"
-    paginate_by = 50
+    # The table paginates; ListView's own pagination would count the rows twice.
+    table_pagination = {"per_page": 50}
     export_name = "movements"
 
     def get_queryset(self):

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -38,10 +39,10 @@ def _panel(request, session, form, feedback=None):
         "last_entry": selectors.last_undoable_entry(session, request.user),
         "recent": selectors.recent_entries(session, request.user),
         "waiting": [line.sku.seller_sku for line in selectors.lines_waiting_for_recount(session)],
-        "progress": {
-            "counted": lines.filter(counted_qty__isnull=False).count(),
-            "total": lines.count(),
-        },
+        # One aggregate over the session's lines (a full count has tens of thousands).
+        "progress": lines.aggregate(
+            counted=Count("id", filter=Q(counted_qty__isnull=False)), total=Count("id")
+        ),
     }
     template = "counting/_entry_panel.html" if request.htmx else "counting/entry.html"
     # Times on the counter's screen are the warehouse's local times.

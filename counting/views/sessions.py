@@ -24,7 +24,8 @@ class SessionListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin
     table_class = CountSessionTable
     filterset_class = CountSessionFilter
     template_name = "counting/session_list.html"
-    paginate_by = 50
+    # The table paginates; ListView's own pagination would count the rows twice.
+    table_pagination = {"per_page": 50}
     export_name = "count-sessions"
 
     def get_queryset(self):

@@ -22,7 +22,8 @@ class PurchaseOrderListView(CapabilityRequiredMixin, SafeExportMixin, SingleTabl
     table_class = PurchaseOrderTable
     filterset_class = PurchaseOrderFilter
     template_name = "inventory/purchase_order_list.html"
-    paginate_by = 50
+    # The table paginates; ListView's own pagination would count the rows twice.
+    table_pagination = {"per_page": 50}
     export_name = "purchase_orders"
 
     def get_queryset(self):

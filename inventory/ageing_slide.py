@@ -1,0 +1,104 @@
+"""FIFO age and slow movers, moved forward a night at a time (the ledger is not read).
+
+After the demand step slid the window (`inventory.window`), SkuFacts holds the closing stock on D
+(`window_closing`) and the slow-mover window's sales. FIFO keeps the newest inbound units: the
+units in stock on D are the latest layers whose inbound quantity covers the closing stock, so
+the oldest unit in stock is on the earliest inbound day whose newer inbound is still below the
+closing stock (the same rule as `inventory.ageing`, by day, since layers are dated by day).
+
+Only pairs that moved since the last run (`sw_moved`, left by the demand step) can have another
+oldest layer; for those the rollup's inbound days are read, and only back to the old oldest day
+when nothing was backdated (new layers are newer, outflow eats from the old end, so the boundary
+can only move forward). Every other pair just gets a day older: one UPDATE writes the rows whose
+age or slow-mover flag changes.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from inventory.models import FactsState
+
+
+def _days_since(day_sql: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"(CAST(%(d)s AS DATE) - {day_sql})"
+    return f"CAST(julianday(%(d)s) - julianday({day_sql}) AS INTEGER)"
+
+
+def ageing_slide(as_of: date) -> int:
+    """Nightly step, incremental: oldest layer of the moved pairs, then ages and slow-mover
+    flags of every pair; returns the number of rows written. Call only when the demand step
+    slid the window to `as_of` in this run (`window.state_is_current`)."""
+    state = FactsState.objects.get(pk=1)
+    params_cfg = settings.STOCKWISE
+    adapt = connection.ops.adapt_datefield_value
+    params = {
+        "d": adapt(as_of),
+        "p1": adapt((state.previous_as_of or as_of) + timedelta(days=1)),
+        "slow_before": adapt(as_of - timedelta(days=params_cfg["SLOW_MOVER_AGE_DAYS"])),
+        "max_sales": params_cfg["SLOW_MOVER_MAX_SALES"],
+        "now": connection.ops.adapt_datetimefield_value(timezone.now()),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sw_oldest")
+        # How far back to read: the old oldest day when nothing was backdated, else all.
+        cursor.execute(
+            """
+            CREATE TEMP TABLE sw_oldest AS
+            WITH moved AS (
+                SELECT f.id, f.warehouse_id, f.sku_id, f.window_closing AS closing,
+                       CASE WHEN m.first_day IS NOT NULL AND m.first_day < %(p1)s THEN NULL
+                            ELSE COALESCE(f.oldest_unit_date, %(p1)s) END AS since
+                FROM sw_moved m
+                JOIN inventory_skufacts f
+                  ON f.warehouse_id = m.warehouse_id AND f.sku_id = m.sku_id
+            ),
+            layers AS (
+                SELECT mv.id, mv.closing, d.day, d.inflow,
+                       SUM(d.inflow) OVER (
+                           PARTITION BY mv.id ORDER BY d.day DESC ROWS UNBOUNDED PRECEDING
+                       ) AS newer_incl
+                FROM moved mv
+                JOIN inventory_dailystock d
+                  ON d.warehouse_id = mv.warehouse_id AND d.sku_id = mv.sku_id
+                WHERE d.inflow > 0 AND d.day <= %(d)s
+                  AND (mv.since IS NULL OR d.day >= mv.since)
+            )
+            SELECT mv.id,
+                   MIN(CASE WHEN l.newer_incl - l.inflow < l.closing THEN l.day END) AS oldest
+            FROM moved mv
+            LEFT JOIN layers l ON l.id = mv.id
+            GROUP BY mv.id
+            """,
+            params,
+        )
+        cursor.execute(
+            """
+            UPDATE inventory_skufacts SET oldest_unit_date = o.oldest
+            FROM sw_oldest o
+            WHERE inventory_skufacts.id = o.id
+              AND inventory_skufacts.oldest_unit_date IS DISTINCT FROM o.oldest
+            """
+        )
+        cursor.execute("DROP TABLE sw_oldest")
+        age = _days_since("oldest_unit_date")
+        slow = (
+            "(CASE WHEN window_closing > 0 AND oldest_unit_date < %(slow_before)s "
+            "AND units_sold_slow_window <= %(max_sales)s THEN TRUE ELSE FALSE END)"
+        )
+        cursor.execute(
+            f"""
+            UPDATE inventory_skufacts SET
+                oldest_unit_age_days = {age},
+                slow_mover = {slow},
+                computed_at = CASE WHEN slow_mover IS DISTINCT FROM {slow}
+                                   THEN %(now)s ELSE computed_at END
+            WHERE oldest_unit_age_days IS DISTINCT FROM {age}
+               OR slow_mover IS DISTINCT FROM {slow}
+            """,  # noqa: S608 - fixed fragments, values are parameters
+            params,
+        )
+        return cursor.rowcount
