@@ -193,17 +193,40 @@ OUTBOUND_KINDS = frozenset(
 SIGNED_KINDS = frozenset({MovementKind.ADJUSTMENT, MovementKind.COUNT_ADJUSTMENT})
 
 
-class ImmutableQuerySet(models.QuerySet):
-    """Ledger rows are never changed: corrections are new movements."""
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk update/delete refused with the model's own messages."""
 
     def update(self, **kwargs):
-        raise ValidationError(_("Stock movements cannot be changed; post a correction instead."))
+        raise ValidationError(self.model.change_refused)
 
     def delete(self):
-        raise ValidationError(_("Stock movements cannot be deleted; post a correction instead."))
+        raise ValidationError(self.model.delete_refused)
 
 
-class StockMovement(models.Model):
+class AppendOnlyModel(models.Model):
+    """Rows that are written once and never changed or deleted (the ledger, the audit history).
+
+    The ORM refuses here; on PostgreSQL the ledger also has a trigger.
+    """
+
+    change_refused = _("This record cannot be changed.")
+    delete_refused = _("This record cannot be deleted.")
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(self.change_refused)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(self.delete_refused)
+
+
+class StockMovement(AppendOnlyModel):
     warehouse = models.ForeignKey(
         Warehouse, on_delete=models.PROTECT, related_name="movements", verbose_name=_("warehouse")
     )
@@ -227,7 +250,8 @@ class StockMovement(models.Model):
     note = models.CharField(_("note"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
-    objects = ImmutableQuerySet.as_manager()
+    change_refused = _("Stock movements cannot be changed; post a correction instead.")
+    delete_refused = _("Stock movements cannot be deleted; post a correction instead.")
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -257,18 +281,8 @@ class StockMovement(models.Model):
     def __str__(self):
         return f"{self.kind} {self.quantity:+d} {self.sku_id}@{self.warehouse_id}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise ValidationError(
-                _("Stock movements cannot be changed; post a correction instead.")
-            )
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return reverse("inventory:movement_detail", args=[self.pk])
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Stock movements cannot be deleted; post a correction instead."))
 
 
 class StockBalance(models.Model):
@@ -580,17 +594,7 @@ class TurnoverNotice(models.Model):
         return self.closed_on is None
 
 
-class AuditQuerySet(models.QuerySet):
-    """Audit history is never rewritten."""
-
-    def update(self, **kwargs):
-        raise ValidationError(_("Audit history cannot be changed."))
-
-    def delete(self):
-        raise ValidationError(_("Audit history cannot be deleted."))
-
-
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     """Who changed what and when, with the values before and after (SKU parameters, approvals).
 
     Written by the services that make the change, in the same transaction (`inventory.audit`).
@@ -614,7 +618,8 @@ class AuditEntry(models.Model):
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
 
-    objects = AuditQuerySet.as_manager()
+    change_refused = _("Audit history cannot be changed.")
+    delete_refused = _("Audit history cannot be deleted.")
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -626,14 +631,6 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.object_type}:{self.object_id}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise ValidationError(_("Audit history cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Audit history cannot be deleted."))
 
 
 class AdminNotice(models.Model):
