@@ -322,8 +322,8 @@ def bucket_totals(rows: Iterable[AgeingRow], by: str) -> list[BucketTotals]:
 
 
 def ageing_facts_update(as_of: date) -> int:
-    """Nightly step: write oldest_unit_age_days, units_sold_slow_window and slow_mover into
-    every SkuFacts row, as of the end of `as_of`. Returns the number of rows written.
+    """Nightly step: write oldest_unit_age_days, the units per age bucket,
+    units_sold_slow_window and slow_mover into every SkuFacts row, as of the end of `as_of`. Returns the number of rows written.
 
     The heavy read is materialised in a temporary table first (CREATE TABLE AS may run in
     parallel on PostgreSQL, an UPDATE never does), then UPDATE … FROM writes it back. The read
@@ -346,6 +346,7 @@ def ageing_facts_update(as_of: date) -> int:
         CASE WHEN a.oldest_date IS NULL THEN NULL
              ELSE {_days_between_sql("%s", "a.oldest_date")} END AS oldest_age,
         a.oldest_date,
+        {", ".join(f"COALESCE(a.units_{key}, 0) AS units_{key}" for key in BUCKET_KEYS)},
         t.sold_recent,
         CASE WHEN t.on_hand > 0 AND a.oldest_date < %s AND t.sold_recent <= %s
              THEN TRUE ELSE FALSE END AS slow
@@ -369,6 +370,7 @@ def ageing_facts_update(as_of: date) -> int:
             UPDATE inventory_skufacts
             SET oldest_unit_age_days = t.oldest_age,
                 oldest_unit_date = t.oldest_date,
+                {", ".join(f"units_{key} = t.units_{key}" for key in BUCKET_KEYS)},
                 units_sold_slow_window = t.sold_recent,
                 slow_mover = t.slow
             FROM sw_ageing_facts t
@@ -381,7 +383,7 @@ def ageing_facts_update(as_of: date) -> int:
             f"""
             UPDATE inventory_skufacts
             SET oldest_unit_age_days = NULL, oldest_unit_date = NULL, units_sold_slow_window = 0,
-                slow_mover = FALSE
+                slow_mover = FALSE, {", ".join(f"units_{key} = 0" for key in BUCKET_KEYS)}
             WHERE NOT EXISTS (SELECT 1 FROM sw_ageing_facts t WHERE {same_pair})
             """  # noqa: S608
         )

@@ -9,8 +9,11 @@ closing stock (the same rule as `inventory.ageing`, by day, since layers are dat
 Only pairs that moved since the last run (`sw_moved`, left by the demand step) can have another
 oldest layer; for those the rollup's inbound days are read, and only back to the old oldest day
 when nothing was backdated (new layers are newer, outflow eats from the old end, so the boundary
-can only move forward). Every other pair just gets a day older: one UPDATE writes the rows whose
-age or slow-mover flag changes.
+can only move forward). The units per age bucket (the ageing report's snapshot) are recomputed
+the same way for those pairs and for the pairs with a layer that passed a bucket edge since the
+last run (an inbound day exactly 31, 61, 91 or 181 days back: found through the rollup's day
+index); no other pair's profile can change. Every other pair just gets a day older: one UPDATE
+writes the rows whose age or slow-mover flag changes.
 """
 
 from datetime import date, timedelta
@@ -19,7 +22,10 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from inventory.ageing import BUCKET_KEYS, BUCKETS
 from inventory.models import FactsState
+
+_BUCKET_STARTS = tuple(low for _key, low, _high in BUCKETS[1:])  # 31, 61, 91, 181
 
 
 def _days_since(day_sql: str) -> str:
@@ -42,17 +48,55 @@ def ageing_slide(as_of: date) -> int:
         "max_sales": params_cfg["SLOW_MOVER_MAX_SALES"],
         "now": connection.ops.adapt_datetimefield_value(timezone.now()),
     }
+    # A layer changes bucket when its age passes 30, 60, 90 or 180 days: between the last
+    # run's day P and D, the layers dated P+1-b … D-b for each bucket start b.
+    crossing = " OR ".join(
+        f"d.day BETWEEN %(cross_from_{b})s AND %(cross_to_{b})s" for b in _BUCKET_STARTS
+    )
+    previous = state.previous_as_of or as_of
+    for b in _BUCKET_STARTS:
+        params[f"cross_from_{b}"] = adapt(previous + timedelta(days=1 - b))
+        params[f"cross_to_{b}"] = adapt(as_of - timedelta(days=b))
+    for key, low, _high in BUCKETS[1:]:
+        params[f"edge_{key}"] = adapt(as_of - timedelta(days=low))  # older layers are ≥ low
+    surviving = "(l.newer_incl - l.inflow < l.closing)"
+    units = (
+        f"(CASE WHEN l.closing - (l.newer_incl - l.inflow) < l.inflow "
+        f"THEN l.closing - (l.newer_incl - l.inflow) ELSE l.inflow END)"
+    )
+    bucket_sql = []
+    for index, (key, _low, _high) in enumerate(BUCKETS):
+        conditions = [surviving]
+        if index + 1 < len(BUCKETS):
+            conditions.append(f"l.day > %(edge_{BUCKETS[index + 1][0]})s")
+        if index > 0:
+            conditions.append(f"l.day <= %(edge_{key})s")
+        bucket_sql.append(
+            f"COALESCE(SUM(CASE WHEN {' AND '.join(conditions)} THEN {units} END), 0) "
+            f"AS units_{key}"
+        )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS sw_oldest")
-        # How far back to read: the old oldest day when nothing was backdated, else all.
+        # Pairs whose layers may differ (they moved) or whose layers changed bucket (crossing);
+        # how far back to read: the old oldest day when nothing was backdated, else all.
         cursor.execute(
-            """
+            f"""
             CREATE TEMP TABLE sw_oldest AS
-            WITH moved AS (
+            WITH pairs AS (
+                SELECT warehouse_id, sku_id, MIN(first_day) AS first_day
+                FROM (
+                    SELECT warehouse_id, sku_id, first_day FROM sw_moved
+                    UNION ALL
+                    SELECT d.warehouse_id, d.sku_id, CAST(NULL AS DATE)
+                    FROM inventory_dailystock d WHERE d.inflow > 0 AND ({crossing})
+                ) p
+                GROUP BY warehouse_id, sku_id
+            ),
+            moved AS (
                 SELECT f.id, f.warehouse_id, f.sku_id, f.window_closing AS closing,
                        CASE WHEN m.first_day IS NOT NULL AND m.first_day < %(p1)s THEN NULL
                             ELSE COALESCE(f.oldest_unit_date, %(p1)s) END AS since
-                FROM sw_moved m
+                FROM pairs m
                 JOIN inventory_skufacts f
                   ON f.warehouse_id = m.warehouse_id AND f.sku_id = m.sku_id
             ),
@@ -68,20 +112,25 @@ def ageing_slide(as_of: date) -> int:
                   AND (mv.since IS NULL OR d.day >= mv.since)
             )
             SELECT mv.id,
-                   MIN(CASE WHEN l.newer_incl - l.inflow < l.closing THEN l.day END) AS oldest
+                   MIN(CASE WHEN {surviving} THEN l.day END) AS oldest,
+                   {", ".join(bucket_sql)}
             FROM moved mv
             LEFT JOIN layers l ON l.id = mv.id
             GROUP BY mv.id
-            """,
+            """,  # noqa: S608 - fixed fragments, values are parameters
             params,
         )
+        changed = " OR ".join(
+            f"inventory_skufacts.units_{key} <> o.units_{key}" for key in BUCKET_KEYS
+        )
         cursor.execute(
-            """
-            UPDATE inventory_skufacts SET oldest_unit_date = o.oldest
+            f"""
+            UPDATE inventory_skufacts SET oldest_unit_date = o.oldest,
+                {", ".join(f"units_{key} = o.units_{key}" for key in BUCKET_KEYS)}
             FROM sw_oldest o
             WHERE inventory_skufacts.id = o.id
-              AND inventory_skufacts.oldest_unit_date IS DISTINCT FROM o.oldest
-            """
+              AND (inventory_skufacts.oldest_unit_date IS DISTINCT FROM o.oldest OR {changed})
+            """  # noqa: S608 - fixed fragments
         )
         cursor.execute("DROP TABLE sw_oldest")
         age = _days_since("oldest_unit_date")

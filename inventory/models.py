@@ -448,6 +448,13 @@ class SkuFacts(models.Model):
     cogs_window_e4 = models.BigIntegerField(default=0)
     stock_days = models.BigIntegerField(default=0)
     oldest_unit_date = models.DateField(null=True, blank=True)
+    # The FIFO age profile on `FactsState.as_of` (DOMAIN.md buckets, in units): the ageing
+    # report's snapshot, kept by the nightly ageing step (only rows that change are written).
+    units_0_30 = models.IntegerField(default=0, db_default=0)
+    units_31_60 = models.IntegerField(default=0, db_default=0)
+    units_61_90 = models.IntegerField(default=0, db_default=0)
+    units_91_180 = models.IntegerField(default=0, db_default=0)
+    units_over_180 = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("SKU facts")
