@@ -33,6 +33,7 @@ from clearance.models import (
     LineDecision,
     Strategy,
 )
+from inventory.ages import oldest_unit_age
 from inventory.models import MovementKind, SkuFacts, StockBalance, StockMovement
 
 _CENT = Decimal("0.01")
@@ -60,6 +61,7 @@ def _facts_for(user) -> QuerySet[SkuFacts]:
                 output_field=DecimalField(max_digits=20, decimal_places=4),
             ),
             in_open_batch=Exists(in_open_batch),
+            oldest_unit_age_days=oldest_unit_age(),
         )
     )
 

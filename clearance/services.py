@@ -42,6 +42,7 @@ from clearance.models import (
 )
 from inventory import audit
 from inventory.ageing import day_start
+from inventory.ages import oldest_unit_age
 from inventory.models import MovementKind, SkuFacts, StockBalance, StockMovement, Warehouse
 from inventory.roles import Role
 from inventory.services import MovementLine, movements_post
@@ -161,9 +162,10 @@ def batch_propose(
         .filter(on_hand__gt=0)
         .select_related("sku")
         .annotate(
+            oldest_unit_age_days=oldest_unit_age(),
             capital=ExpressionWrapper(
                 F("on_hand") * F("sku__unit_cost"), output_field=DecimalField()
-            )
+            ),
         )
         .order_by("-capital", "sku__seller_sku")[: settings.STOCKWISE["CLEARANCE_MAX_LINES"]]
     )

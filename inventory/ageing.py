@@ -15,11 +15,11 @@ Negative-stock edge cases (decided here, tested in tests/inventory/test_ageing.p
 - total outbound > total inbound (on_hand < 0): no layer survives, the pair has no age;
 - on_hand = 0: no layer survives, no age (oldest_unit_age_days is NULL, never "0 days").
 
-The query is one statement on PostgreSQL and SQLite. The only dialect-specific pieces are the
-local calendar day of an instant and a difference of two dates (`_local_date_sql`,
-`_days_between_sql`), applied only to the surviving layers; the day boundaries of D in each
-warehouse's time zone are computed in Python and passed as instants, so the cut-off and the
-slow-mover sales window compare plain timestamps instead of converting every ledger row.
+The query is one statement on PostgreSQL and SQLite. The only dialect-specific piece is the
+local calendar day of an instant (`_local_date_sql`), applied only to the surviving layers; the
+day boundaries of D in each warehouse's time zone are computed in Python and passed as
+instants, so the cut-off and the slow-mover sales window compare plain timestamps instead of
+converting every ledger row.
 """
 
 from __future__ import annotations
@@ -126,12 +126,6 @@ def _local_date_sql(instant: str, tzname: str) -> str:
 
 def _local_date_params() -> list:
     return [connection.timezone_name] if connection.vendor == "sqlite" else []
-
-
-def _days_between_sql(later_param: str, earlier: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"(CAST({later_param} AS DATE) - {earlier})"
-    return f"CAST(julianday({later_param}) - julianday({earlier}) AS INTEGER)"
 
 
 def _dt(value: datetime):
@@ -322,8 +316,9 @@ def bucket_totals(rows: Iterable[AgeingRow], by: str) -> list[BucketTotals]:
 
 
 def ageing_facts_update(as_of: date) -> int:
-    """Nightly step: write oldest_unit_age_days, the units per age bucket,
-    units_sold_slow_window and slow_mover into every SkuFacts row, as of the end of `as_of`. Returns the number of rows written.
+    """Nightly step: write the oldest unit's day, the units per age bucket,
+    units_sold_slow_window and slow_mover into every SkuFacts row, as of the end of `as_of`.
+    Returns the number of rows written.
 
     The heavy read is materialised in a temporary table first (CREATE TABLE AS may run in
     parallel on PostgreSQL, an UPDATE never does), then UPDATE … FROM writes it back. The read
@@ -343,8 +338,6 @@ def ageing_facts_update(as_of: date) -> int:
     slow_before = _d(as_of - timedelta(days=params_cfg["SLOW_MOVER_AGE_DAYS"]))
     select = f"""{cte}
     SELECT t.warehouse_id, t.sku_id,
-        CASE WHEN a.oldest_date IS NULL THEN NULL
-             ELSE {_days_between_sql("%s", "a.oldest_date")} END AS oldest_age,
         a.oldest_date,
         {", ".join(f"COALESCE(a.units_{key}, 0) AS units_{key}" for key in BUCKET_KEYS)},
         t.sold_recent,
@@ -353,7 +346,7 @@ def ageing_facts_update(as_of: date) -> int:
     FROM totals t
     LEFT JOIN aged a ON a.warehouse_id = t.warehouse_id AND a.sku_id = t.sku_id
     """  # noqa: S608 (constant fragments and placeholders only; values are parameters)
-    params += [_d(as_of), slow_before, params_cfg["SLOW_MOVER_MAX_SALES"]]
+    params += [slow_before, params_cfg["SLOW_MOVER_MAX_SALES"]]
     same_pair = (
         "t.warehouse_id = inventory_skufacts.warehouse_id AND t.sku_id = inventory_skufacts.sku_id"
     )
@@ -368,8 +361,7 @@ def ageing_facts_update(as_of: date) -> int:
         cursor.execute(
             f"""
             UPDATE inventory_skufacts
-            SET oldest_unit_age_days = t.oldest_age,
-                oldest_unit_date = t.oldest_date,
+            SET oldest_unit_date = t.oldest_date,
                 {", ".join(f"units_{key} = t.units_{key}" for key in BUCKET_KEYS)},
                 units_sold_slow_window = t.sold_recent,
                 slow_mover = t.slow
@@ -382,7 +374,7 @@ def ageing_facts_update(as_of: date) -> int:
         cursor.execute(
             f"""
             UPDATE inventory_skufacts
-            SET oldest_unit_age_days = NULL, oldest_unit_date = NULL, units_sold_slow_window = 0,
+            SET oldest_unit_date = NULL, units_sold_slow_window = 0,
                 slow_mover = FALSE, {", ".join(f"units_{key} = 0" for key in BUCKET_KEYS)}
             WHERE NOT EXISTS (SELECT 1 FROM sw_ageing_facts t WHERE {same_pair})
             """  # noqa: S608

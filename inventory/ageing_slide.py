@@ -12,8 +12,9 @@ when nothing was backdated (new layers are newer, outflow eats from the old end,
 can only move forward). The units per age bucket (the ageing report's snapshot) are recomputed
 the same way for those pairs and for the pairs with a layer that passed a bucket edge since the
 last run (an inbound day exactly 31, 61, 91 or 181 days back: found through the rollup's day
-index); no other pair's profile can change. Every other pair just gets a day older: one UPDATE
-writes the rows whose age or slow-mover flag changes.
+index); no other pair's profile can change. Every other pair just gets a day older, which
+needs no write (the age is read from the oldest unit's day, inventory.ages): one UPDATE writes
+only the rows whose slow-mover flag changes.
 """
 
 from datetime import date, timedelta
@@ -26,12 +27,6 @@ from inventory.ageing import BUCKET_KEYS, BUCKETS
 from inventory.models import FactsState
 
 _BUCKET_STARTS = tuple(low for _key, low, _high in BUCKETS[1:])  # 31, 61, 91, 181
-
-
-def _days_since(day_sql: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"(CAST(%(d)s AS DATE) - {day_sql})"
-    return f"CAST(julianday(%(d)s) - julianday({day_sql}) AS INTEGER)"
 
 
 def ageing_slide(as_of: date) -> int:
@@ -61,8 +56,8 @@ def ageing_slide(as_of: date) -> int:
         params[f"edge_{key}"] = adapt(as_of - timedelta(days=low))  # older layers are ≥ low
     surviving = "(l.newer_incl - l.inflow < l.closing)"
     units = (
-        f"(CASE WHEN l.closing - (l.newer_incl - l.inflow) < l.inflow "
-        f"THEN l.closing - (l.newer_incl - l.inflow) ELSE l.inflow END)"
+        "(CASE WHEN l.closing - (l.newer_incl - l.inflow) < l.inflow "
+        "THEN l.closing - (l.newer_incl - l.inflow) ELSE l.inflow END)"
     )
     bucket_sql = []
     for index, (key, _low, _high) in enumerate(BUCKETS):
@@ -133,20 +128,14 @@ def ageing_slide(as_of: date) -> int:
             """  # noqa: S608 - fixed fragments
         )
         cursor.execute("DROP TABLE sw_oldest")
-        age = _days_since("oldest_unit_date")
         slow = (
             "(CASE WHEN window_closing > 0 AND oldest_unit_date < %(slow_before)s "
             "AND units_sold_slow_window <= %(max_sales)s THEN TRUE ELSE FALSE END)"
         )
         cursor.execute(
             f"""
-            UPDATE inventory_skufacts SET
-                oldest_unit_age_days = {age},
-                slow_mover = {slow},
-                computed_at = CASE WHEN slow_mover IS DISTINCT FROM {slow}
-                                   THEN %(now)s ELSE computed_at END
-            WHERE oldest_unit_age_days IS DISTINCT FROM {age}
-               OR slow_mover IS DISTINCT FROM {slow}
+            UPDATE inventory_skufacts SET slow_mover = {slow}, computed_at = %(now)s
+            WHERE slow_mover IS DISTINCT FROM {slow}
             """,  # noqa: S608 - fixed fragments, values are parameters
             params,
         )

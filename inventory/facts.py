@@ -36,7 +36,7 @@ PROOF_COLUMNS = (
     "max_daily_sales_recent",
     "cogs_window_e4",
     "abc_class",
-    "oldest_unit_age_days",
+    "oldest_unit_date",
     "units_0_30",
     "units_31_60",
     "units_61_90",
@@ -78,10 +78,10 @@ def facts_ensure_rows(as_of: date) -> int:
             """
             INSERT INTO inventory_skufacts (warehouse_id, sku_id, as_of, avg_daily_demand,
                 demand_std, available_days, units_sold_window, max_daily_sales_recent,
-                cogs_window, abc_class, oldest_unit_age_days, units_sold_slow_window,
+                cogs_window, abc_class, units_sold_slow_window,
                 slow_mover, computed_at, window_opening, window_closing, demand_s1, demand_s2,
                 cogs_window_e4, stock_days, oldest_unit_date)
-            SELECT b.warehouse_id, b.sku_id, %s, 0, 0, 0, 0, 0, 0, '', NULL, 0, FALSE, %s,
+            SELECT b.warehouse_id, b.sku_id, %s, 0, 0, 0, 0, 0, 0, '', 0, FALSE, %s,
                    0, 0, 0, 0, 0, 0, NULL
             FROM inventory_stockbalance b
             WHERE NOT EXISTS (SELECT 1 FROM inventory_skufacts f
@@ -167,10 +167,12 @@ def _prove_rollup(as_of: date, proof: FullProof) -> None:
 
 
 def _proof_expressions(as_of: date, alias: str = "inventory_skufacts") -> list[str]:
-    return [
-        f"{stock_days_at(alias, as_of)} AS stock_days" if c == "stock_days" else f"{alias}.{c}"
-        for c in PROOF_COLUMNS
-    ]
+    special = {
+        "stock_days": f"{stock_days_at(alias, as_of)} AS stock_days",
+        # As text on both sides: SQLite's CREATE TABLE AS drops the column's date type.
+        "oldest_unit_date": f"CAST({alias}.oldest_unit_date AS TEXT) AS oldest_unit_date",
+    }
+    return [special.get(c, f"{alias}.{c}") for c in PROOF_COLUMNS]
 
 
 def _compare_snapshot(proof: FullProof, as_of: date) -> None:

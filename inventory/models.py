@@ -432,8 +432,8 @@ class SkuFacts(models.Model):
         _("COGS over the window"), max_digits=16, decimal_places=4, default=Decimal("0")
     )
     abc_class = models.CharField(_("ABC class"), max_length=1, choices=ABCClass.choices, blank=True)
-    # Stock age (DOMAIN.md "Stock age and slow movers").
-    oldest_unit_age_days = models.IntegerField(_("oldest unit age (days)"), null=True, blank=True)
+    # Stock age (DOMAIN.md "Stock age and slow movers"); the age of the oldest unit is read from
+    # `oldest_unit_date` (inventory.ages), not stored: it would change every night.
     units_sold_slow_window = models.IntegerField(_("units sold, slow-mover window"), default=0)
     slow_mover = models.BooleanField(_("slow mover"), default=False)
     computed_at = models.DateTimeField(_("computed at"))

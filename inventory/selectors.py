@@ -7,6 +7,7 @@ from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum, Va
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from inventory.ages import oldest_unit_age
 from inventory.models import SKU, StockBalance, StockMovement, Warehouse
 
 
@@ -168,7 +169,7 @@ def stock_rows_for(user) -> QuerySet[StockBalance]:
             avg_daily_demand=F("here__avg_daily_demand"),
             demand_std=F("here__demand_std"),
             abc_class=F("here__abc_class"),
-            oldest_unit_age_days=F("here__oldest_unit_age_days"),
+            oldest_unit_age_days=oldest_unit_age("here__oldest_unit_date"),
             slow_mover=F("here__slow_mover"),
             computed_at=F("here__computed_at"),
         )

@@ -1,5 +1,7 @@
 """The landing page shows each app's tile with figures that match the app's own pages."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -54,7 +56,7 @@ def test_slow_mover_capital_tile_equals_the_slow_mover_list(client, manager, war
         sku=sku,
         as_of="2026-11-01",
         slow_mover=True,
-        oldest_unit_age_days=45,
+        oldest_unit_date=date(2026, 1, 1),
         computed_at="2026-11-01T00:00Z",
     )
     client.force_login(manager)

@@ -1,12 +1,12 @@
 """movements/ and stock/: signed quantities, roles, scoping, 400 / 409, idempotent refs."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from inventory.models import MovementKind, SkuFacts, StockMovement
+from inventory.models import FactsState, MovementKind, SkuFacts, StockMovement
 from inventory.purchasing.services import OrderLine, purchase_order_create, purchase_order_send
 from inventory.selectors import on_hand
 from inventory.services import movement_post
@@ -299,10 +299,11 @@ def test_stock_shows_the_facts_of_the_last_recompute(
         avg_daily_demand=1.5,
         demand_std=0.5,
         abc_class="A",
-        oldest_unit_age_days=12,
+        oldest_unit_date=date(2026, 2, 18),  # 12 days before the night the facts are as of
         slow_mover=False,
         computed_at=computed,
     )
+    FactsState.objects.update_or_create(pk=1, defaults={"as_of": computed.date()})
     SkuFacts.objects.create(
         warehouse=other_warehouse,
         sku=sku,

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from inventory.ageing import ageing_facts_update
+from inventory.demand import demand_facts_update
 from inventory.facts import facts_ensure_rows
 from inventory.models import MovementKind
 from inventory.services import movement_post
@@ -44,11 +45,13 @@ def make_slow(db, category):
 
 @pytest.fixture
 def run_recompute(db):
-    """The nightly facts steps (rows + ageing) for today, without the proposal step."""
+    """The nightly facts steps (rows, demand: the day the facts are as of, ageing) for today,
+    without the proposal step."""
 
     def run():
         today = timezone.localdate()
         facts_ensure_rows(today)
+        demand_facts_update(today)
         ageing_facts_update(today)
 
     return run

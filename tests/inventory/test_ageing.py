@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from inventory.ageing import BUCKET_KEYS, ageing_rows, bucket_totals
+from inventory.ages import oldest_unit_age
 from inventory.facts import recompute
 from inventory.models import MovementKind, SkuFacts
 from inventory.services import movement_post
@@ -260,7 +261,10 @@ def test_ageing_of_many_skus_is_one_query(warehouse, django_assert_num_queries):
 
 
 def facts(warehouse, sku):
-    return SkuFacts.objects.get(warehouse=warehouse, sku=sku)
+    """The pair's facts with the oldest unit's age as every page and the API read it."""
+    return SkuFacts.objects.annotate(oldest_unit_age_days=oldest_unit_age()).get(
+        warehouse=warehouse, sku=sku
+    )
 
 
 def test_exactly_30_days_old_is_not_a_slow_mover_but_31_is(warehouse):
