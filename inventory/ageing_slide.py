@@ -45,6 +45,7 @@ def ageing_slide(as_of: date) -> int:
     }
     # A layer changes bucket when its age passes 30, 60, 90 or 180 days: between the last
     # run's day P and D, the layers dated P+1-b … D-b for each bucket start b.
+    params["first_day_ever"] = adapt(date(1, 1, 1))
     crossing = " OR ".join(
         f"d.day BETWEEN %(cross_from_{b})s AND %(cross_to_{b})s" for b in _BUCKET_STARTS
     )
@@ -103,8 +104,10 @@ def ageing_slide(as_of: date) -> int:
                 FROM moved mv
                 JOIN inventory_dailystock d
                   ON d.warehouse_id = mv.warehouse_id AND d.sku_id = mv.sku_id
+                -- a range on the pair's index (not `since IS NULL OR day >= since`, which
+                -- made PostgreSQL read every day of the pair and filter)
                 WHERE d.inflow > 0 AND d.day <= %(d)s
-                  AND (mv.since IS NULL OR d.day >= mv.since)
+                  AND d.day >= COALESCE(mv.since, %(first_day_ever)s)
             )
             SELECT mv.id,
                    MIN(CASE WHEN {surviving} THEN l.day END) AS oldest,
