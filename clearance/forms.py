@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -10,16 +11,32 @@ from inventory.models import Category
 from inventory.selectors import warehouses_for
 
 
+class _ReadOnceChoices(ModelChoiceIterator):
+    """Choices from the field's queryset as evaluated (its result cache), not a new query:
+    the ageing report reads the user's warehouses once for the choices and its rows."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class _WarehouseChoiceField(forms.ModelChoiceField):
+    iterator = _ReadOnceChoices
+
+
 class AgeingFilterForm(forms.Form):
     """Filters of the ageing report. The rows come from one SQL statement, not a queryset, so
     this is a plain form rather than a django-filter FilterSet."""
 
-    warehouse = forms.ModelChoiceField(
+    warehouse = _WarehouseChoiceField(
         queryset=None, to_field_name="code", required=False, label=_("Warehouse")
     )
     category = forms.ModelChoiceField(
         queryset=Category.objects.all(), required=False, label=_("Category")
     )
+    q = forms.CharField(required=False, max_length=100, label=_("Search"))
     as_of = forms.DateField(
         required=False, label=_("As of"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -32,10 +49,11 @@ class AgeingFilterForm(forms.Form):
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-select form-select-sm")
         self.fields["as_of"].widget.attrs["class"] = "form-control form-control-sm"
+        self.fields["q"].widget.attrs["class"] = "form-control form-control-sm"
 
     def clean_as_of(self):
-        as_of = self.cleaned_data["as_of"] or timezone.localdate()
-        if as_of > timezone.localdate():
+        as_of = self.cleaned_data["as_of"]  # empty: the nightly snapshot (the view decides)
+        if as_of is not None and as_of > timezone.localdate():
             raise forms.ValidationError(_("The report cannot look into the future."))
         return as_of
 

@@ -1,9 +1,13 @@
 """Reads of the clearance workflow, scoped to the user's warehouses (another's answers 404)."""
 
+import hashlib
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import (
     Case,
     Count,
@@ -15,15 +19,17 @@ from django.db.models import (
     FloatField,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Round
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from clearance.models import (
     OPEN_BATCH_STATUSES,
@@ -33,10 +39,19 @@ from clearance.models import (
     LineDecision,
     Strategy,
 )
+from inventory.ageing import BUCKET_KEYS, BucketTotals
 from inventory.ages import oldest_unit_age
-from inventory.models import MovementKind, SkuFacts, StockBalance, StockMovement
+from inventory.models import (
+    FactsState,
+    MovementKind,
+    SkuFacts,
+    StockBalance,
+    StockMovement,
+)
 
 _CENT = Decimal("0.01")
+# Chart totals of the ageing snapshot are cached per nightly run; a day is the longest a run lasts.
+SNAPSHOT_CACHE_SECONDS = 24 * 3600
 
 
 # --- slow movers and the "at risk" list --------------------------------------------------------
@@ -231,3 +246,117 @@ def promotion_lines(batch: ClearanceBatch) -> QuerySet[ClearanceLine]:
         .select_related("sku")
         .order_by("sku__seller_sku")
     )
+
+
+# --- the ageing report from the nightly snapshot -----------------------------------------------
+
+
+def ageing_snapshot_state() -> tuple[date, datetime] | None:
+    """The day the nightly age profiles are as of and when that run started (None before the
+    first run): what the report shows, and the key of everything cached about it."""
+    state = FactsState.objects.filter(pk=1).values_list("as_of", "run_started_at").first()
+    return state if state and state[0] is not None else None
+
+
+def ageing_snapshot_rows(
+    warehouse_ids: list[int], *, category=None, search: str = ""
+) -> QuerySet[SkuFacts]:
+    """Per (warehouse, SKU) with stock at the end of the snapshot day: units per age bucket
+    (kept by the nightly ageing step), their value at the SKU's unit cost, and the oldest unit's
+    age, with the names the ledger-computed report uses (inventory.ageing.AgeingRow.as_dict).
+    Paginated and sorted in SQL, unlike the ledger computation. Callers pass only warehouses
+    the user belongs to, as ids (so PostgreSQL walks the index on the oldest unit's day for the
+    default order instead of sorting every pair in stock)."""
+    money = DecimalField(max_digits=20, decimal_places=2)
+    # Rounded per bucket, half up, as AgeingRow does; the total is the sum of the buckets.
+    values = {
+        f"value_{key}": Cast(Round(F(f"units_{key}") * F("sku__unit_cost"), precision=2), money)
+        for key in BUCKET_KEYS
+    }
+    # Only the columns the report reads: the facts rows are wide, and sorting them spilled to disk.
+    rows = SkuFacts.objects.filter(warehouse_id__in=warehouse_ids, window_closing__gt=0).only(
+        "id",
+        "warehouse_id",
+        "sku_id",
+        "window_closing",
+        "oldest_unit_date",
+        *(f"units_{key}" for key in BUCKET_KEYS),
+    )
+    if category is not None:
+        rows = rows.filter(sku__category=category)
+    if search:
+        rows = rows.filter(Q(sku__seller_sku__icontains=search) | Q(sku__name__icontains=search))
+    return rows.annotate(
+        warehouse_code=F("warehouse__code"),
+        seller_sku=F("sku__seller_sku"),
+        name=F("sku__name"),
+        category=Coalesce(F("sku__category__name"), Value("")),
+        on_hand=F("window_closing"),
+        oldest_unit_age_days=oldest_unit_age(),
+        **values,
+        value=Cast(sum((F(name) for name in values), Value(0)), money),
+    )
+
+
+@dataclass(frozen=True)
+class AgeingSummary:
+    count: int
+    by_warehouse: list[BucketTotals]
+    by_category: list[BucketTotals]
+
+
+def ageing_snapshot_summary(rows: QuerySet[SkuFacts], state) -> AgeingSummary:
+    """How many rows the filtered snapshot has and its units and value per age bucket summed
+    per warehouse and per category (the charts): one grouped query, cached until the next
+    nightly run (the units change only then; `state` in the key means a new run is never
+    served an old summary). Values are at the unit cost when first computed that night."""
+    return cache.get_or_set(
+        _summary_key(rows, state), lambda: _summarise(rows), timeout=SNAPSHOT_CACHE_SECONDS
+    )
+
+
+def _summary_key(rows: QuerySet, state) -> str:
+    digest = hashlib.sha256(f"{state}|{rows.order_by().query}".encode()).hexdigest()
+    return f"ageing-summary:{digest}"
+
+
+def _summarise(rows: QuerySet[SkuFacts]) -> AgeingSummary:
+    sums = {f"u_{key}": Sum(f"units_{key}") for key in BUCKET_KEYS}
+    sums |= {f"v_{key}": Sum(f"value_{key}") for key in BUCKET_KEYS}
+    groups = (
+        rows.order_by()
+        .values("warehouse__code", "sku__category__name")
+        .annotate(rows=Count("id"), **sums)
+    )
+    count = 0
+    units: dict[tuple[str, str], dict[str, int]] = {}
+    values: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for group in groups:
+        count += group["rows"]
+        for by, label in (
+            ("warehouse", group["warehouse__code"]),
+            ("category", group["sku__category__name"] or ""),
+        ):
+            u = units.setdefault((by, label), dict.fromkeys(BUCKET_KEYS, 0))
+            v = values.setdefault((by, label), dict.fromkeys(BUCKET_KEYS, Decimal("0")))
+            for key in BUCKET_KEYS:
+                u[key] += group[f"u_{key}"] or 0
+                v[key] += Decimal(group[f"v_{key}"] or 0).quantize(_CENT)
+
+    def totals(by: str) -> list[BucketTotals]:
+        labels = sorted(label for kind, label in units if kind == by)
+        return [BucketTotals(label, units[by, label], values[by, label]) for label in labels]
+
+    return AgeingSummary(count, totals("warehouse"), totals("category"))
+
+
+class SnapshotPaginator(Paginator):
+    """A paginator told the row count (from the cached summary) instead of counting."""
+
+    def __init__(self, *args, count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count

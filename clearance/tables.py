@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -6,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from clearance.models import ClearanceBatch
 from inventory.models import SkuFacts
 
+_CENT = Decimal("0.01")
 _NUM = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
 
 
@@ -13,36 +16,45 @@ def _sku_link(seller_sku: str) -> str:
     return reverse("inventory:sku_by_code", args=[seller_sku])
 
 
+class _MoneyColumn(tables.Column):
+    """Cents, on screen and in exports (SQLite hands computed decimals back unrounded)."""
+
+    def render(self, value):
+        return Decimal(value).quantize(_CENT)
+
+    def value(self, value):
+        return Decimal(value).quantize(_CENT)
+
+
 class AgeingTable(tables.Table):
-    """Rows are `inventory.ageing.AgeingRow` objects (one per warehouse and SKU)."""
+    """Rows are the nightly snapshot's annotated SkuFacts
+    (`clearance.selectors.ageing_snapshot_rows`) or, for another day, the ledger-computed
+    `inventory.ageing.AgeingRow.as_record()` dicts: both carry these names."""
 
     warehouse = tables.Column(accessor="warehouse_code", verbose_name=_("Warehouse"))
     seller_sku = tables.Column(
-        verbose_name=_("Seller SKU"), linkify=lambda record: _sku_link(record.seller_sku)
+        verbose_name=_("Seller SKU"),
+        linkify=lambda record: _sku_link(tables.A("seller_sku").resolve(record)),
     )
     name = tables.Column(verbose_name=_("Name"))
     category = tables.Column(verbose_name=_("Category"))
     on_hand = tables.Column(verbose_name=_("On hand"), attrs=_NUM)
-    units_0_30 = tables.Column(accessor="units__0_30", verbose_name=_("0–30 d"), attrs=_NUM)
-    units_31_60 = tables.Column(accessor="units__31_60", verbose_name=_("31–60 d"), attrs=_NUM)
-    units_61_90 = tables.Column(accessor="units__61_90", verbose_name=_("61–90 d"), attrs=_NUM)
-    units_91_180 = tables.Column(accessor="units__91_180", verbose_name=_("91–180 d"), attrs=_NUM)
-    units_over_180 = tables.Column(accessor="units__over_180", verbose_name=_(">180 d"), attrs=_NUM)
-    value_0_30 = tables.Column(accessor="values__0_30", verbose_name=_("Value 0–30 d"), attrs=_NUM)
-    value_31_60 = tables.Column(
-        accessor="values__31_60", verbose_name=_("Value 31–60 d"), attrs=_NUM
+    units_0_30 = tables.Column(verbose_name=_("0–30 d"), attrs=_NUM)
+    units_31_60 = tables.Column(verbose_name=_("31–60 d"), attrs=_NUM)
+    units_61_90 = tables.Column(verbose_name=_("61–90 d"), attrs=_NUM)
+    units_91_180 = tables.Column(verbose_name=_("91–180 d"), attrs=_NUM)
+    units_over_180 = tables.Column(verbose_name=_(">180 d"), attrs=_NUM)
+    value_0_30 = _MoneyColumn(verbose_name=_("Value 0–30 d"), attrs=_NUM)
+    value_31_60 = _MoneyColumn(verbose_name=_("Value 31–60 d"), attrs=_NUM)
+    value_61_90 = _MoneyColumn(verbose_name=_("Value 61–90 d"), attrs=_NUM)
+    value_91_180 = _MoneyColumn(verbose_name=_("Value 91–180 d"), attrs=_NUM)
+    value_over_180 = _MoneyColumn(verbose_name=_("Value >180 d"), attrs=_NUM)
+    value = _MoneyColumn(verbose_name=_("Value"), attrs=_NUM)
+    # Oldest first sorts by the oldest unit's day (an index on the snapshot), newest day last;
+    # ties in a stable order so pages never repeat or skip a row.
+    oldest_unit_age_days = tables.Column(
+        verbose_name=_("Oldest unit (days)"), attrs=_NUM, order_by=("-oldest_unit_date", "-id")
     )
-    value_61_90 = tables.Column(
-        accessor="values__61_90", verbose_name=_("Value 61–90 d"), attrs=_NUM
-    )
-    value_91_180 = tables.Column(
-        accessor="values__91_180", verbose_name=_("Value 91–180 d"), attrs=_NUM
-    )
-    value_over_180 = tables.Column(
-        accessor="values__over_180", verbose_name=_("Value >180 d"), attrs=_NUM
-    )
-    value = tables.Column(verbose_name=_("Value"), attrs=_NUM)
-    oldest_unit_age_days = tables.Column(verbose_name=_("Oldest unit (days)"), attrs=_NUM)
 
     class Meta:
         order_by = ("-oldest_unit_age_days",)

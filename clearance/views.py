@@ -4,6 +4,7 @@ Viewing needs VIEW_STOCK, deciding needs APPROVE (403); objects of another wareh
 """
 
 import csv
+import functools
 
 from django.conf import settings
 from django.contrib import messages
@@ -53,27 +54,62 @@ class AgeingReportView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixi
         return self._form
 
     def get_table_data(self):
+        """The nightly snapshot (sorted and paginated in SQL) for its own day, the default; the
+        FIFO layers computed from the ledger for any other day."""
         if not hasattr(self, "_rows"):
             form = self.get_filter_form()
-            self.as_of, self._rows = None, []
+            self.as_of, self.snapshot, self._rows, self._ledger_rows = None, False, [], []
             if form.is_bound and form.errors:
                 return self._rows
             data = form.cleaned_data if form.is_bound else {}
-            warehouse = data.get("warehouse")
+            warehouse, category = data.get("warehouse"), data.get("category")
+            search = data.get("q") or ""
+            state = selectors.ageing_snapshot_state()
+            requested = data.get("as_of")
+            if state is not None and requested in (None, state[0]):
+                self.as_of, self.snapshot = state[0], True
+                # A chosen warehouse was checked to be one of the user's by the form; else all
+                # of theirs, read once for both the form's choices and the rows.
+                mine = [w.pk for w in form.fields["warehouse"].queryset]
+                self._rows = selectors.ageing_snapshot_rows(
+                    [warehouse.pk] if warehouse else mine, category=category, search=search
+                )
+                self._summary = selectors.ageing_snapshot_summary(self._rows, state)
+                return self._rows
             warehouses = [warehouse] if warehouse else list(warehouses_for(self.request.user))
-            self.as_of = data.get("as_of") or timezone.localdate()
-            self._rows = ageing_rows(warehouses, self.as_of, category=data.get("category"))
+            self.as_of = requested or timezone.localdate()
+            rows = ageing_rows(warehouses, self.as_of, category=category)
+            if search:
+                needle = search.casefold()
+                rows = [r for r in rows if needle in f"{r.seller_sku}\n{r.name}".casefold()]
+            self._ledger_rows = rows
+            self._rows = [row.as_record() for row in rows]
         return self._rows
+
+    def get_table_pagination(self, table):
+        pagination = super().get_table_pagination(table)
+        if self.snapshot:  # the snapshot's rows change only with the nightly run
+            pagination["paginator_class"] = functools.partial(
+                selectors.SnapshotPaginator, count=self._summary.count
+            )
+        return pagination
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = self.get_table_data()
+        self.get_table_data()
+        if self.snapshot:
+            by_warehouse, by_category = self._summary.by_warehouse, self._summary.by_category
+        else:
+            by_warehouse = bucket_totals(self._ledger_rows, "warehouse")
+            by_category = bucket_totals(self._ledger_rows, "category")
         context["filter_form"] = self.get_filter_form()
         context["as_of"] = self.as_of
+        context["snapshot"] = self.snapshot
+        context["has_rows"] = bool(by_warehouse)
         context["chart"] = {
             "buckets": [str(BUCKET_LABELS[key]) for key in BUCKET_KEYS],
-            "by_warehouse": _chart_series(bucket_totals(rows, "warehouse")),
-            "by_category": _chart_series(bucket_totals(rows, "category")),
+            "by_warehouse": _chart_series(by_warehouse),
+            "by_category": _chart_series(by_category),
             "value_label": _("Value"),
         }
         return context

@@ -28,7 +28,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -66,12 +67,27 @@ class AgeingRow:
 
     def __post_init__(self):
         self.values = {
-            key: (self.units[key] * self.unit_cost).quantize(_CENT) for key in BUCKET_KEYS
+            key: (self.units[key] * self.unit_cost).quantize(_CENT, ROUND_HALF_UP)
+            for key in BUCKET_KEYS
         }
 
     @property
     def value(self) -> Decimal:
         return sum(self.values.values(), Decimal("0"))
+
+    def as_record(self) -> SimpleNamespace:
+        """`as_dict` as attributes, with the names the ageing report's table reads (the
+        nightly snapshot's rows carry the same) and the keys it sorts on."""
+        oldest = None
+        if self.oldest_unit_age_days is not None:
+            oldest = -self.oldest_unit_age_days  # sorts as the oldest unit's day does
+        return SimpleNamespace(
+            **self.as_dict(),
+            warehouse_code=self.warehouse_code,
+            seller_sku=self.seller_sku,
+            oldest_unit_date=oldest,
+            id=(self.warehouse_id, self.sku_id),
+        )
 
     def as_dict(self) -> dict:
         """Flat figures with the DOMAIN.md names (units_0_30 … value_over_180)."""

@@ -462,6 +462,14 @@ class SkuFacts(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["warehouse", "sku"], name="facts_unique_wh_sku"),
         ]
+        indexes = [
+            # The ageing report's default order (oldest unit first) over the pairs in stock.
+            models.Index(
+                fields=["oldest_unit_date", "id"],
+                name="facts_in_stock_oldest",
+                condition=models.Q(window_closing__gt=0),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.sku_id}@{self.warehouse_id} as of {self.as_of}"
