@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from alerts.models import AdAdvice, Alert, PlanningFigures, StockStatus
+from inventory.choices import ReadOnceModelChoiceFilter
 from inventory.models import ABCClass, Supplier
 from inventory.selectors import warehouses_for
 
@@ -14,10 +15,10 @@ def _user_warehouses(request):
 
 class ReplenishmentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    warehouse = django_filters.ModelChoiceFilter(
+    warehouse = ReadOnceModelChoiceFilter(
         queryset=_user_warehouses, to_field_name="code", label=_("Warehouse")
     )
-    supplier = django_filters.ModelChoiceFilter(
+    supplier = ReadOnceModelChoiceFilter(
         field_name="sku__supplier", queryset=Supplier.objects.all(), label=_("Supplier")
     )
     status = django_filters.ChoiceFilter(choices=StockStatus.choices, label=_("Status"))

@@ -1,39 +1,24 @@
 from decimal import Decimal
 
 from django import forms
-from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clearance.models import LineDecision, Strategy
 from clearance.services import LineEdit
+from inventory.choices import ReadOnceModelChoiceField
 from inventory.models import Category
 from inventory.selectors import warehouses_for
-
-
-class _ReadOnceChoices(ModelChoiceIterator):
-    """Choices from the field's queryset as evaluated (its result cache), not a new query:
-    the ageing report reads the user's warehouses once for the choices and its rows."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.queryset:
-            yield self.choice(obj)
-
-
-class _WarehouseChoiceField(forms.ModelChoiceField):
-    iterator = _ReadOnceChoices
 
 
 class AgeingFilterForm(forms.Form):
     """Filters of the ageing report. The rows come from one SQL statement, not a queryset, so
     this is a plain form rather than a django-filter FilterSet."""
 
-    warehouse = _WarehouseChoiceField(
+    warehouse = ReadOnceModelChoiceField(
         queryset=None, to_field_name="code", required=False, label=_("Warehouse")
     )
-    category = forms.ModelChoiceField(
+    category = ReadOnceModelChoiceField(
         queryset=Category.objects.all(), required=False, label=_("Category")
     )
     q = forms.CharField(required=False, max_length=100, label=_("Search"))

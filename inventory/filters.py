@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from inventory.choices import ReadOnceModelChoiceFilter
 from inventory.models import (
     SKU,
     Category,
@@ -16,12 +17,8 @@ from inventory.selectors import warehouses_for
 
 class SKUFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    category = django_filters.ModelChoiceFilter(
-        queryset=Category.objects.all(), label=_("Category")
-    )
-    supplier = django_filters.ModelChoiceFilter(
-        queryset=Supplier.objects.all(), label=_("Supplier")
-    )
+    category = ReadOnceModelChoiceFilter(queryset=Category.objects.all(), label=_("Category"))
+    supplier = ReadOnceModelChoiceFilter(queryset=Supplier.objects.all(), label=_("Supplier"))
     active = django_filters.BooleanFilter(label=_("Active"))
     stock = django_filters.ChoiceFilter(
         choices=[("out", _("Out of stock"))], method="filter_stock", label=_("Stock")
