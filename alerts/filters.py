@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from alerts.models import AdAdvice, Alert, PlanningFigures, StockStatus
+from alerts.selectors import abc_class_is
 from inventory.choices import ReadOnceModelChoiceFilter
 from inventory.models import ABCClass, Supplier
 from inventory.selectors import warehouses_for
@@ -23,13 +24,16 @@ class ReplenishmentFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=StockStatus.choices, label=_("Status"))
     abc = django_filters.ChoiceFilter(
-        field_name="abc_class", choices=ABCClass.choices, label=_("ABC class")
+        choices=ABCClass.choices, method="filter_abc", label=_("ABC class")
     )
     ad_advice = django_filters.ChoiceFilter(choices=AdAdvice.choices, label=_("Ad advice"))
 
     class Meta:
         model = PlanningFigures
         fields = ["q", "warehouse", "supplier", "status", "abc", "ad_advice"]
+
+    def filter_abc(self, queryset, name, value):
+        return abc_class_is(queryset, value)
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(sku__seller_sku__icontains=value) | Q(sku__name__icontains=value))

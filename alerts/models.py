@@ -68,8 +68,12 @@ class PlanningFigures(models.Model):
         ]
         indexes = [
             models.Index(fields=["warehouse", "urgency"], name="planning_wh_urgency"),
-            # The replenishment list's order: the first pages read the index, not 100k rows.
-            models.Index(fields=["urgency", "days_of_cover"], name="planning_urgency_cover"),
+            # The replenishment list's order, ties included: a page reads 50 index entries, not
+            # every row of a large tie (8k stockouts at 100k SKUs all have 0 days of cover).
+            models.Index(
+                fields=["urgency", "days_of_cover", "warehouse", "sku"],
+                name="planning_list_order",
+            ),
         ]
 
     def __str__(self):

@@ -8,11 +8,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, FilteredRelation, Q, QuerySet, Sum
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from alerts.models import Alert, PlanningFigures
-from inventory.models import SKU, StockBalance, StockMovement, Warehouse
+from inventory.models import SKU, SkuFacts, StockBalance, StockMovement, Warehouse
 from inventory.roles import ROLE_CAPABILITIES, Capability
 from inventory.selectors import warehouses_for
 
@@ -40,11 +40,42 @@ def planning_rows(*, warehouse_ids=None, sku_ids=None, user=None) -> QuerySet[Pl
     return rows
 
 
-def replenishment_rows(user) -> QuerySet[PlanningFigures]:
-    """The replenishment list: most urgent first, then fewest days of cover."""
-    return planning_rows(user=user).order_by(
-        "urgency", "days_of_cover", "warehouse__code", "sku__seller_sku"
+def replenishment_rows(user, *, with_facts: bool = True) -> QuerySet[PlanningFigures]:
+    """The replenishment list: most urgent first, then fewest days of cover.
+
+    `with_facts=False` gives the planning rows alone, sorted and counted without joins (at
+    100k rows the joins cost more than the rest of the page); the page adds the warehouse, the
+    SKU with its supplier and the facts' ABC class and slow-mover flag to its own rows with
+    `facts_by_pair`, and filters by ABC class with `abc_class_is`.
+    """
+    if with_facts:
+        rows = planning_rows(user=user)
+    else:  # the page adds warehouse, SKU, supplier and facts to its own rows
+        rows = PlanningFigures.objects.filter(warehouse__in=warehouses_for(user))
+    # Ties in warehouse and SKU id order: the index holds it (codes would need a join and a
+    # sort of the whole tie).
+    return rows.order_by("urgency", "days_of_cover", "warehouse_id", "sku_id")
+
+
+def abc_class_is(rows: QuerySet[PlanningFigures], abc_class: str) -> QuerySet[PlanningFigures]:
+    """Planning rows whose (warehouse, SKU) has this ABC class (a semi-join on the facts)."""
+    facts = SkuFacts.objects.filter(
+        warehouse=OuterRef("warehouse"), sku=OuterRef("sku"), abc_class=abc_class
     )
+    return rows.filter(Exists(facts))
+
+
+def facts_by_pair(pairs) -> dict[tuple[int, int], SkuFacts]:
+    """The facts of the given (warehouse_id, sku_id) pairs, each with its SKU and the SKU's
+    supplier: one query."""
+    pairs = list(pairs)
+    if not pairs:
+        return {}
+    match = Q()
+    for warehouse_id, sku_id in pairs:
+        match |= Q(warehouse_id=warehouse_id, sku_id=sku_id)
+    rows = SkuFacts.objects.filter(match).select_related("sku__supplier")
+    return {(f.warehouse_id, f.sku_id): f for f in rows}
 
 
 def ad_advice_rows(user) -> QuerySet[PlanningFigures]:

@@ -14,6 +14,7 @@ from django_tables2 import SingleTableMixin
 from alerts import selectors, services
 from alerts.filters import AdAdviceFilter, AlertFilter, ReplenishmentFilter
 from alerts.tables import AdAdviceTable, AlertTable, ReplenishmentTable
+from inventory import tables_speed
 from inventory.exports import SafeExportMixin
 from inventory.models import SKU
 from inventory.permissions import CapabilityRequiredMixin, capability_required
@@ -40,7 +41,32 @@ class ReplenishmentListView(CapabilityRequiredMixin, SafeExportMixin, SingleTabl
     export_name = "replenishment"
 
     def get_queryset(self):
-        return selectors.replenishment_rows(self.request.user)
+        # The facts' columns come from the query itself only to sort or export by them; the
+        # page adds them to its own rows otherwise (`get_table`).
+        sort = self.request.GET.get("sort", "").lstrip("-")
+        exporting = bool(self.request.GET.get(self.export_trigger_param))
+        self.decorate_page = not exporting and sort != "abc_class"
+        return selectors.replenishment_rows(self.request.user, with_facts=not self.decorate_page)
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        if self.decorate_page:
+            tables_speed.page_records_decorate(table, self._add_related)
+        return table
+
+    def _add_related(self, records) -> None:
+        """Warehouse, SKU (with supplier) and facts of the page's rows, in one query: the
+        user's warehouses are the ones the filter's choices already read."""
+        warehouses = {w.pk: w for w in self.filterset.form.fields["warehouse"].queryset}
+        facts = selectors.facts_by_pair((r.warehouse_id, r.sku_id) for r in records)
+        missing = [r.sku_id for r in records if (r.warehouse_id, r.sku_id) not in facts]
+        skus = SKU.objects.select_related("supplier").in_bulk(missing) if missing else {}
+        for record in records:
+            found = facts.get((record.warehouse_id, record.sku_id))
+            record.warehouse = warehouses[record.warehouse_id]
+            record.sku = found.sku if found else skus[record.sku_id]
+            record.abc_class = found.abc_class if found else None
+            record.slow_mover = found.slow_mover if found else None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
-from django_tables2.rows import BoundRows
 
-from inventory import audit, catalog, dashboard, hooks, selectors, services
+from inventory import audit, catalog, dashboard, hooks, selectors, services, tables_speed
 from inventory.exports import SafeExportMixin
 from inventory.filters import MovementFilter, SKUFilter, WarehouseFilter
 from inventory.forms import MovementPostForm, SKUParametersForm
@@ -67,22 +66,20 @@ class SKUListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, Fi
 
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
-        page = getattr(table, "page", None)
-        if self.decorate_page and page is not None:
-            rows = page.object_list  # BoundRows over a slice of the queryset
-            records = list(rows.data)
-            figures = selectors.with_on_hand(
-                SKU.objects.filter(pk__in=[r.pk for r in records]), self.request.user
-            )
-            for column in hooks.sku_list_columns:
-                figures = column.annotate(figures, self.request.user)
-            names = ["on_hand", *(c.name for c in hooks.sku_list_columns)]
-            by_pk = {row["pk"]: row for row in figures.values("pk", *names)}
-            for record in records:
-                for name in names:
-                    setattr(record, name, by_pk[record.pk][name])
-            page.object_list = BoundRows(data=records, table=table, pinned_data=rows.pinned_data)
+        if self.decorate_page:
+            tables_speed.page_records_decorate(table, self._add_figures)
         return table
+
+    def _add_figures(self, records) -> None:
+        user = self.request.user
+        figures = selectors.with_on_hand(SKU.objects.filter(pk__in=[r.pk for r in records]), user)
+        for column in hooks.sku_list_columns:
+            figures = column.annotate(figures, user)
+        names = ["on_hand", *(c.name for c in hooks.sku_list_columns)]
+        by_pk = {row["pk"]: row for row in figures.values("pk", *names)}
+        for record in records:
+            for name in names:
+                setattr(record, name, by_pk[record.pk][name])
 
     def get_table_kwargs(self):
         extra = [
