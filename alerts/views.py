@@ -14,7 +14,7 @@ from django_tables2 import SingleTableMixin
 from alerts import selectors, services
 from alerts.filters import AdAdviceFilter, AlertFilter, ReplenishmentFilter
 from alerts.tables import AdAdviceTable, AlertTable, ReplenishmentTable
-from inventory import tables_speed
+from inventory import table_pages
 from inventory.exports import SafeExportMixin
 from inventory.models import SKU
 from inventory.permissions import CapabilityRequiredMixin, capability_required
@@ -51,7 +51,7 @@ class ReplenishmentListView(CapabilityRequiredMixin, SafeExportMixin, SingleTabl
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
         if self.decorate_page:
-            tables_speed.page_records_decorate(table, self._add_related)
+            table_pages.page_records_decorate(table, self._add_related)
         return table
 
     def _add_related(self, records) -> None:

@@ -7,14 +7,14 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self):
-        from inventory import dashboard, hooks, tables_speed
+        from inventory import dashboard, hooks, table_pages
         from inventory.abc import abc_classify
         from inventory.ageing import ageing_facts_update
         from inventory.demand import demand_facts_update
         from inventory.facts import facts_ensure_rows
         from inventory.turnover_notices import turnover_band_check
 
-        tables_speed.install()
+        table_pages.install()
         hooks.register_nightly_step(0, "facts rows", facts_ensure_rows)
         hooks.register_nightly_step(10, "demand", demand_facts_update)
         hooks.register_nightly_step(20, "abc", abc_classify)

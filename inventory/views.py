@@ -11,7 +11,7 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from inventory import audit, catalog, dashboard, hooks, selectors, services, tables_speed
+from inventory import audit, catalog, dashboard, hooks, selectors, services, table_pages
 from inventory.exports import SafeExportMixin
 from inventory.filters import MovementFilter, SKUFilter, WarehouseFilter
 from inventory.forms import MovementPostForm, SKUParametersForm
@@ -67,7 +67,7 @@ class SKUListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, Fi
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
         if self.decorate_page:
-            tables_speed.page_records_decorate(table, self._add_figures)
+            table_pages.page_records_decorate(table, self._add_figures)
         return table
 
     def _add_figures(self, records) -> None:

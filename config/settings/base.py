@@ -232,7 +232,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
+# Bootstrap 5 (responsive), with the rows rendered in Python: inventory/templatetags.
+DJANGO_TABLES2_TEMPLATE = "django_tables2/stockwise.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"}
 
 LOGGING = {
