@@ -4,7 +4,9 @@
 pair) costs a subquery for every row the database sorts or skips with OFFSET, not only for the
 50 shown; computed afterwards for the page's records it is one query for 50 rows.
 
-`cached_signature`: django-tables2's per-cell signature lookups, cached.
+`cached_signature` and `cached_template`: django-tables2 looks up the signature of a column's
+render method and compiles a `TemplateColumn`'s template code (every date column) again for
+every cell; both never change, so they are computed once.
 
 django-tables2 (3.0) calls `inspect.signature` on a column's `render`/`value`/`linkify` callable
 for every cell it renders: 50 rows × 15 columns is 750 signature computations per page, about a
@@ -14,11 +16,14 @@ are keyed by their underlying function (a new bound-method object is made on eve
 access); the cache holds functions weakly, so a lambda made per request does not leak.
 """
 
+import functools
 import inspect
 import weakref
 from collections.abc import Callable
 
+from django.template import Template
 from django_tables2 import utils
+from django_tables2.columns import templatecolumn
 from django_tables2.rows import BoundRows
 
 _original_signature = utils.signature
@@ -45,9 +50,16 @@ def cached_signature(fn):
     return per_kind[bound]
 
 
+@functools.lru_cache(maxsize=512)
+def cached_template(template_code: str) -> Template:
+    """A column's template code, compiled once (a compiled Template renders any context)."""
+    return Template(template_code)
+
+
 def install() -> None:
-    """Make django-tables2 use the cached lookup (idempotent; called from AppConfig.ready)."""
+    """Make django-tables2 use the cached lookups (idempotent; called from AppConfig.ready)."""
     utils.signature = cached_signature
+    templatecolumn.Template = cached_template
 
 
 def page_records_decorate(table, decorate: Callable[[list], None]) -> None:
