@@ -276,6 +276,9 @@ class StockMovement(AppendOnlyModel):
                 name="movement_sku_wh_time",
             ),
             models.Index(fields=["warehouse", "occurred_at"], name="movement_wh_time"),
+            # The movement list, newest first across the user's warehouses: read backwards,
+            # a page is 50 index entries instead of sorting millions of rows.
+            models.Index(fields=["occurred_at", "id"], name="movement_time"),
         ]
 
     def __str__(self):

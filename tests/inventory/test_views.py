@@ -234,3 +234,32 @@ def test_ledger_is_read_only_in_the_admin(client, warehouse, sku, make_user):
     page = client.get(f"/admin/inventory/stockmovement/{movement.pk}/change/").content.decode()
     assert 'name="quantity"' not in page
     assert client.get(f"/admin/inventory/stockmovement/{movement.pk}/delete/").status_code == 403
+
+
+def test_movement_list_pages_through_the_ledger_without_counting_it(
+    client, make_user, warehouse, sku, django_assert_max_num_queries
+):
+    """The ledger grows to millions of rows: its list reads one page (and one row beyond, to
+    know there is a next page), never COUNT(*) over all of it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(55):
+        movement_post(warehouse=warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=n + 1)
+    client.force_login(make_user("manager", warehouse))
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(reverse("inventory:movement_list"))
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
+    rows = [row.record.quantity for row in first.context["table"].paginated_rows]
+    assert rows == list(range(55, 5, -1))  # newest first, 50 a page
+    assert "page=2" in first.content.decode()
+    second = client.get(reverse("inventory:movement_list"), {"page": 2})
+    assert [row.record.quantity for row in second.context["table"].paginated_rows] == [
+        5,
+        4,
+        3,
+        2,
+        1,
+    ]
+    empty = client.get(reverse("inventory:movement_list"), {"kind": "WRITE_OFF"})
+    assert "Nothing matches this filter." in empty.content.decode()
