@@ -160,6 +160,12 @@ class SKU(models.Model):
         ordering = ["seller_sku"]
         verbose_name = _("SKU")
         verbose_name_plural = _("SKUs")
+        # The SKU list's sortable columns: a page deep in a 100k-SKU sort reads the index.
+        indexes = [
+            models.Index(fields=["name", "id"], name="sku_name"),
+            models.Index(fields=["unit_cost", "id"], name="sku_unit_cost"),
+            models.Index(fields=["unit_price", "id"], name="sku_unit_price"),
+        ]
 
     def __str__(self):
         return self.seller_sku
