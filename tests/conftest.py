@@ -38,6 +38,15 @@ def redis_unavailable() -> str | None:
     return None
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: pages keep some figures for minutes (the
+    dashboard's turnover) or until the next nightly run (the ageing report's counts)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def warehouse(db):
     return WarehouseFactory(code="A", name="Warehouse A")

@@ -6,7 +6,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,11 +17,6 @@ from tests.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
 FIGURES = ("on_hand", *(f"units_{k}" for k in BUCKET_KEYS), *(f"value_{k}" for k in BUCKET_KEYS))
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
 
 
 @pytest.fixture

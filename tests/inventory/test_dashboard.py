@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -128,6 +129,7 @@ def test_query_count_is_bounded_whatever_the_skus_and_warehouses(client, make_us
             wh = warehouses[i % 3]
             receive(wh, sku, 10, at(days_ago(50)))
             sell(wh, sku, 1 + i % 3, at(days_ago(5)))
+        cache.clear()  # the first load of the day: the turnover figures are not kept yet
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(HOME).status_code == 200
         return len(ctx.captured_queries)
@@ -205,3 +207,24 @@ def test_user_without_a_warehouse_is_told_so(client, db):
 
     assert "do not belong to any warehouse" in response.content.decode()
     assert response.context["tiles"] == []
+
+
+def test_dashboard_keeps_its_turnover_for_minutes_and_stock_figures_live(
+    client, manager, warehouse, ledger
+):
+    """The 90-day turnover reads months of ledger: the landing page keeps it for
+    TURNOVER_CACHE_SECONDS; the stock tiles stay live."""
+    from inventory.dashboard import TURNOVER_CACHE_SECONDS
+
+    client.force_login(manager)
+    before = tiles_by_title(client.get(HOME))
+    a1 = SKUFactory._meta.model.objects.get(seller_sku="A-ONE")
+    sell(warehouse, a1, 100, at(days_ago(1)))
+    kept = tiles_by_title(client.get(HOME))
+    turnover = "Annualised turnover, last 90 days"
+    assert kept[turnover]["value"] == before[turnover]["value"]
+    assert kept["Units on hand"]["value"] != before["Units on hand"]["value"]
+    cache.clear()  # what TURNOVER_CACHE_SECONDS later brings
+    fresh = tiles_by_title(client.get(HOME))
+    assert Decimal(fresh[turnover]["value"]) > Decimal(before[turnover]["value"])
+    assert 60 <= TURNOVER_CACHE_SECONDS <= 900
