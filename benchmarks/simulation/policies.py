@@ -115,8 +115,9 @@ class Ours(Policy):
 
 
 class OursSpike(Ours):
-    """The spike-aware SS method (alerts/spike.py): capped d and sigma_d per SKU, the catalog's
-    spike profile pooled from every SKU's window that night, the service level as a fill rate."""
+    """The spike-aware SS method (alerts/spike.py): capped d and sigma_d and a recent-weighted
+    base level per SKU, the catalog's spike profile and level drift pooled from every SKU's window
+    that night, the service level as a fill rate."""
 
     name = "ours (spike-aware)"
     method = "spike"
