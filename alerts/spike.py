@@ -1,6 +1,6 @@
 """The spike-aware safety-stock method (`STOCKWISE["SS_METHOD"] = "spike"`), as pure functions.
 
-DOMAIN.md's formula stays the default ("normal"). This method differs in three ways, each aimed
+DOMAIN.md's formula stays the default ("normal"). This method differs in four ways, each aimed
 at TikTok-style demand, where live streams cause 3-10x spikes for a few days:
 
 1. Capped statistics. On the available days, q_t is capped at d + 3 sigma_d, recomputed three
@@ -12,16 +12,23 @@ at TikTok-style demand, where live streams cause 3-10x spikes for a few days:
    distribution of their volume in days of base demand (8 equal-weight bins). One SKU's 90 days
    hold about one spike; the catalog holds hundreds.
 3. The service level read as a fill rate (units served / units demanded), the way a seller
-   reads it. The reorder point x (>= the mean lead-time demand mu = d_c L) solves
+   reads it. The reorder point x solves
 
        units lost a day = (1 - service level) x units demanded a day, where
-       lost(x)   = sigma G((x - mu) / sigma) d_c / Q                    (ordinary cycles)
-                 + rate x mean_j sigma G((x - mu - d_c v_j) / sigma)    (a spike in the lead time)
-       demanded  = d_c (1 + rate x mean_j v_j),
+       lost(x)   = sigma G((x - mu) / sigma) d_b / Q                    (ordinary cycles)
+                 + rate x mean_j sigma G((x - mu - d_b v_j) / sigma)    (a spike in the lead time)
+       demanded  = d_b (1 + rate x mean_j v_j),
 
-   G the standard normal loss function, sigma^2 = L sigma_c^2 + d_c^2 sigma_L^2 (DOMAIN.md's
-   lead-time variance on the base), Q = max(d_c R, 1) the expected order, v_j the profile's
-   volumes. SS = x - mu, ROP = x, order-up-to S = x + d_c R.
+   G the standard normal loss function, mu = d_b L, Q = max(d_b R, 1) the expected order, v_j
+   the profile's volumes. SS = x - mu may be negative (a cycle's order covers the allowed loss);
+   ROP = x, order-up-to S = x + d_b R.
+4. A base level that follows trend shifts, and their risk. d_b weighs the capped q_t by
+   `week_weights` (whole weeks, halving every LEVEL_HALF_LIFE days) instead of 90 flat days,
+   which lag a shift by 45 days. What the level may still move before and during the lead time
+   enters the lead-time variance: sigma^2 = L sigma_c^2 + d_b^2 sigma_L^2 +
+   (drift d_b L)^2 (age + L / 2) / 30, with `drift` the catalog's relative level change in 30
+   days (`level_drift`, measured on the window's 30-day parts, noise taken out) and age the mean
+   age of the level's days: a random-walk level, whose variance grows with the horizon.
 
 docs/simulation.md measures it against DOMAIN.md's formula and three common rules.
 """
@@ -34,6 +41,9 @@ from dataclasses import dataclass
 CAP_SIGMAS = 3.0
 CAP_PASSES = 3
 PROFILE_BINS = 8
+LEVEL_HALF_LIFE = 21.0  # days: the base level's weights halve every 3 weeks (whole weeks)
+DRIFT_SPAN = 30  # days: the level drift is measured between consecutive 30-day parts
+DRIFT_MIN_RATE = 1.0  # units a day: slower SKUs' 30-day means are mostly noise
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -47,6 +57,15 @@ class CappedStats:
     cap: float  # the cap of the last pass
     n: int  # available days
     episodes: tuple[float, ...] = ()  # units sold above d_c in each spike episode
+    censored: tuple[bool, ...] = ()  # per episode: it ended out of stock (or at the window's end)
+    level: float | None = None  # capped mean with recent weeks weighing more (None: d)
+    age: float = 0.0  # mean age in days of the days behind `level` (0: as of today)
+    parts: tuple[float | None, ...] = ()  # capped means of consecutive DRIFT_SPAN-day parts
+
+    @property
+    def base(self) -> float:
+        """The base level the plan projects over the lead time."""
+        return self.d if self.level is None else self.level
 
 
 @dataclass(frozen=True)
@@ -81,15 +100,28 @@ def _mean_std(n: int, s1: float, s2: float) -> tuple[float, float]:
     return d, (math.sqrt(var / (n - 1)) if n > 1 and var > 0 else 0.0)
 
 
+def week_weights(days: int, half_life: float = LEVEL_HALF_LIFE) -> list[float]:
+    """Weights of a window's days, oldest first: 0.5 ** (7 (age // 7) / half_life), age 0 today.
+    Whole weeks weigh alike, so the weekday mix of the level does not swing from night to night.
+    half_life <= 0: every day weighs 1."""
+    if half_life <= 0:
+        return [1.0] * days
+    return [0.5 ** (7 * ((days - 1 - i) // 7) / half_life) for i in range(days)]
+
+
 def capped_demand_stats(
     daily_demand: Sequence[float],
     available: Sequence[bool],
     *,
     sigmas: float = CAP_SIGMAS,
     passes: int = CAP_PASSES,
+    half_life: float = LEVEL_HALF_LIFE,
+    span: int = DRIFT_SPAN,
 ) -> CappedStats:
     """d_c, sigma_c over the available days, q_t capped at d + `sigmas` sigma, `passes` times;
-    and the spike episodes of the window (module docstring, points 1 and 2)."""
+    the spike episodes of the window (module docstring, points 1 and 2); the base level (the
+    capped q_t weighted by `week_weights`) and its mean age; the capped means of the window's
+    last whole `span`-day parts (oldest first; None for a part with no available day)."""
     if len(daily_demand) != len(available):
         raise ValueError("daily_demand and available must have one value per day")
     kept = sorted(float(q) for q, ok in zip(daily_demand, available, strict=True) if ok)
@@ -106,6 +138,7 @@ def capped_demand_stats(
         j = bisect_right(kept, cap)
         d, sigma = _mean_std(n, p1[j] + cap * (n - j), p2[j] + cap * cap * (n - j))
     episodes: list[float] = []
+    censored: list[bool] = []
     tail = d + sigma
     volume = None
     for q, ok in zip(daily_demand, available, strict=True):
@@ -114,40 +147,110 @@ def capped_demand_stats(
             continue
         if volume is not None:
             episodes.append(volume)
+            censored.append(not ok)  # the shelf emptied: the spike wanted more than it sold
             volume = None
         if ok and q > cap:
             volume = q - d
     if volume is not None:
         episodes.append(volume)
-    return CappedStats(d=d, sigma=sigma, cap=cap, n=n, episodes=tuple(episodes))
+        censored.append(True)  # still running at the end of the window
+    days = len(daily_demand)
+    weights = week_weights(days, half_life)
+    sw = swq = swa = 0.0
+    for i, (q, ok, w) in enumerate(zip(daily_demand, available, weights, strict=True)):
+        if ok:
+            sw += w
+            swq += w * min(float(q), cap)
+            swa += w * (days - 1 - i)
+    parts: list[float | None] = []
+    for start in range(days % span, days - span + 1, span) if span > 0 else ():
+        part = slice(start, start + span)
+        kept_part = [
+            min(float(q), cap)
+            for q, ok in zip(daily_demand[part], available[part], strict=True)
+            if ok
+        ]
+        parts.append(sum(kept_part) / len(kept_part) if kept_part else None)
+    return CappedStats(
+        d=d,
+        sigma=sigma,
+        cap=cap,
+        n=n,
+        episodes=tuple(episodes),
+        censored=tuple(censored),
+        level=swq / sw if sw > 0 else d,
+        age=swa / sw if sw > 0 else 0.0,
+        parts=tuple(parts),
+    )
 
 
 def spike_profile(stats: Iterable[CappedStats], *, bins: int = PROFILE_BINS) -> SpikeProfile:
     """Pool every SKU's episodes, each weighted by the SKU's base level d_c (a slow mover's one
     extra unit must not count as a 20x spike): rate per base day and `bins` equal-weight bin
-    means of the volume in days of base demand."""
-    weighted: list[tuple[float, float]] = []  # (volume in base days, weight)
+    means of the volume in days of base demand.
+
+    An episode that ended out of stock sold less than it wanted: its volume is only a lower
+    bound. The distribution is the (weighted) Kaplan-Meier estimate with those episodes
+    right-censored; what it leaves beyond the largest volume seen stays on that volume."""
+    weighted: list[tuple[float, bool, float]] = []  # (volume in base days, censored, weight)
     episodes_w = base_days_w = 0.0
     for s in stats:
         if s.d <= 0:
             continue
         base_days_w += s.d * s.n
         episodes_w += s.d * len(s.episodes)
-        weighted.extend((v / s.d, s.d) for v in s.episodes)
+        flags = s.censored or (False,) * len(s.episodes)
+        weighted.extend((v / s.d, cut, s.d) for v, cut in zip(s.episodes, flags, strict=True))
     if not weighted or base_days_w <= 0:
         return SpikeProfile()
-    weighted.sort()
-    total = sum(w for _v, w in weighted)
+    weighted.sort()  # at equal volumes, seen (False) before cut (True), as Kaplan-Meier wants
+    at_risk = sum(w for _v, _c, w in weighted)
+    survival = 1.0
+    mass: list[tuple[float, float]] = []
+    for v, cut, w in weighted:
+        if not cut:
+            p = survival * w / at_risk
+            mass.append((v, p))
+            survival -= p
+        at_risk -= w
+    if survival > 1e-12:
+        mass.append((weighted[-1][0], survival))
+    # Equal-weight bins, filled in order of volume: a volume whose weight straddles two bins is
+    # split between them, so every bin holds 1 / bins of the episodes exactly.
     sums = [0.0] * bins
     weights = [0.0] * bins
-    cumulative = 0.0
-    for v, w in weighted:
-        b = min(int((cumulative + w / 2) / total * bins), bins - 1)
-        sums[b] += v * w
-        weights[b] += w
-        cumulative += w
+    b, room = 0, 1.0 / bins
+    for v, p in mass:
+        while p > 1e-12 and b < bins:
+            take = min(p, room) if b < bins - 1 else p
+            sums[b] += v * take
+            weights[b] += take
+            p -= take
+            room -= take
+            if room <= 1e-12 and b < bins - 1:
+                b, room = b + 1, 1.0 / bins
     volumes = tuple(sums[b] / weights[b] for b in range(bins) if weights[b] > 0)
     return SpikeProfile(rate=episodes_w / base_days_w, volumes=volumes)
+
+
+def level_drift(
+    stats: Iterable[CappedStats], *, span: int = DRIFT_SPAN, min_rate: float = DRIFT_MIN_RATE
+) -> float:
+    """How far a SKU's base level moves in `span` days, relative to it, pooled over the catalog:
+    the root of sum(d_c r) / sum(d_c), r = ((a - b)^2 - 2 sigma_c^2 / span) / d_c^2 for every
+    pair of consecutive parts (a, b) of every SKU selling at least `min_rate` a day (module
+    docstring, point 4). Subtracting 2 sigma_c^2 / span takes the day-to-day noise out of the
+    difference of two means; slower SKUs are mostly noise. 0 without two parts."""
+    moved = weight = 0.0
+    for s in stats:
+        if s.d < min_rate or s.d <= 0:
+            continue
+        for a, b in zip(s.parts[:-1], s.parts[1:], strict=True):
+            if a is None or b is None:
+                continue
+            moved += ((a - b) ** 2 - 2 * s.sigma**2 / span) / s.d
+            weight += s.d
+    return math.sqrt(moved / weight) if weight > 0 and moved > 0 else 0.0
 
 
 def normal_loss(z: float) -> float:
@@ -169,21 +272,29 @@ def spike_aware_plan(
     lead_std: float,
     service_level: float,
     review_days: float,
+    drift: float = 0.0,
+    span: int = DRIFT_SPAN,
 ) -> SpikePlan:
-    """SS, ROP and order-up-to S of one SKU (module docstring, point 3).
+    """SS, ROP and order-up-to S of one SKU (module docstring, points 3 and 4).
 
-    lost(x) is convex and decreasing, so Newton's method from x = mu climbs to the root without
-    overshooting; when lost(mu) already meets the target, SS = 0.
+    lost(x) is convex and decreasing, so Newton's method converges to the root from either side
+    (after one step from the right it climbs without overshooting). SS may be negative: when a
+    cycle's order already covers more than the allowed loss, the reorder point is below d L.
     """
     if not 0 < service_level < 1:
         raise ValueError(f"service level must be between 0 and 1, not {service_level}")
-    d = stats.d
+    d = stats.base
     if d <= 0:
         return SpikePlan(
             d=0.0, sigma=stats.sigma, safety_stock=0.0, reorder_point=0.0, order_up_to=0.0
         )
     mu = d * lead_time
-    sigma = math.sqrt(lead_time * stats.sigma**2 + d * d * lead_std * lead_std)
+    horizon = stats.age + lead_time / 2  # days from the level's data to the lead time's middle
+    sigma = math.sqrt(
+        lead_time * stats.sigma**2
+        + d * d * lead_std * lead_std
+        + (drift * d * lead_time) ** 2 * horizon / span
+    )
     cycle_days = max(d * review_days, 1.0) / d
     target = (1 - service_level) * d * (1 + profile.rate * profile.mean_volume)
     weight = profile.rate / len(profile.volumes) if profile.volumes else 0.0
@@ -205,12 +316,13 @@ def spike_aware_plan(
     x = mu
     for _ in range(60):
         value, slope = lost(x)
-        if value <= target or slope <= 0:
+        if slope <= 0:
             break
         step = (value - target) / slope
         x += step
-        if step <= 1e-9 * (1 + x):
+        if abs(step) <= 1e-9 * (1 + abs(x)):
             break
+    x = max(x, 0.0)
     ss = x - mu
     return SpikePlan(
         d=d, sigma=stats.sigma, safety_stock=ss, reorder_point=x, order_up_to=x + d * review_days

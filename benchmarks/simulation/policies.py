@@ -115,8 +115,9 @@ class Ours(Policy):
 
 
 class OursSpike(Ours):
-    """The spike-aware SS method (alerts/spike.py): capped d and sigma_d per SKU, the catalog's
-    spike profile pooled from every SKU's window that night, the service level as a fill rate."""
+    """The spike-aware SS method (alerts/spike.py): capped d and sigma_d and a recent-weighted
+    base level per SKU, the catalog's spike profile and level drift pooled from every SKU's window
+    that night, the service level as a fill rate."""
 
     name = "ours (spike-aware)"
     method = "spike"
@@ -127,6 +128,7 @@ class OursSpike(Ours):
         avail = hist.available[:, w].tolist()
         stats = [spike.capped_demand_stats(sold[i], avail[i]) for i in range(scn.skus)]
         profile = spike.spike_profile(stats)
+        drift = spike.level_drift(stats)
         plans = [
             spike.spike_aware_plan(
                 st,
@@ -135,6 +137,7 @@ class OursSpike(Ours):
                 lead_std=lead_std,
                 service_level=self.param,
                 review_days=REVIEW_DAYS,
+                drift=drift,
             )
             for st, lead, lead_std in zip(
                 stats, scn.lead_time.tolist(), scn.lead_std.tolist(), strict=True
@@ -149,7 +152,8 @@ class Oracle(Policy):
     the coming lead time (trend and weekday included) and the NB noise, and holds
     SS = z sqrt(L sigma^2 + m^2 sigma_L^2) + b m h with z at 85 %, the spike buffer b (days of
     demand) swept; h = 1 ("knows the base"), or h = the SKU's true spike rate / the catalog's
-    ("knows the base and who spikes")."""
+    ("knows the base and who spikes"). It orders up to ROP + R days of m x the catalog's demand /
+    base ratio, i.e. about as often as the rules."""
 
     name = "oracle: knows the base"
     param_name = "spike buffer days"
@@ -166,7 +170,10 @@ class Oracle(Policy):
         z = formulas.z_for(0.85)
         ss = z * np.sqrt(lead * var + m * m * scn.lead_std**2) + self.param * m * h
         rop = m * lead + ss
-        return np.ceil(rop - formulas.EPSILON), rop + m * REVIEW_DAYS
+        # The order covers R days of all demand, spikes included (the catalog's ratio of demand
+        # to base), so the oracle orders as often as the rules (m R alone: 50 orders a year).
+        spikes_in = scn.demand.sum() / scn.base_mean.sum()
+        return np.ceil(rop - formulas.EPSILON), rop + m * spikes_in * REVIEW_DAYS
 
 
 class OracleSpikes(Oracle):

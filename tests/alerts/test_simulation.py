@@ -171,8 +171,9 @@ def test_the_catalog_spike_profile_weighs_skus_by_base_volume():
     slow = spike.CappedStats(d=0.1, sigma=0.3, cap=1, n=90, episodes=(2.0,))
     profile = spike.spike_profile([fast, slow], bins=2)
     assert profile.rate == pytest.approx(20.1 / 909)
-    # Two equal-weight bins: (5) and (15 with a sliver of 20): (15 x 10 + 20 x 0.1) / 10.1.
-    assert profile.volumes == (pytest.approx(5.0), pytest.approx(152 / 10.1))
+    # Two bins of 10.05 each, filled in order of volume: 5 (10) with 0.05 of 15, then 9.95 of 15
+    # with 0.1 of 20: (50 + 0.75) / 10.05 and (149.25 + 2) / 10.05.
+    assert profile.volumes == (pytest.approx(50.75 / 10.05), pytest.approx(151.25 / 10.05))
     assert spike.spike_profile([]) == spike.SpikeProfile()
 
 
