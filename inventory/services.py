@@ -149,11 +149,16 @@ def movements_post(
     """
     _validate_lines(lines)
     if connection.in_atomic_block:
-        return _post_locked(lines, source, user)
+        return _post_locked(lines, source, user, may_restart=False)
     for attempt in range(1, _MAX_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                return _post_locked(lines, source, user)
+                return _post_locked(lines, source, user, may_restart=True)
+        except bulk_sql.BalanceRace:
+            # Another posting created a balance row this one needed: start again, in order.
+            if attempt == _MAX_ATTEMPTS:
+                raise
+            continue
         except IntegrityError:
             # A concurrent post of the same external_ref won the race; the next attempt finds it.
             if attempt == _MAX_ATTEMPTS or not any(line.external_ref for line in lines):
@@ -209,14 +214,17 @@ def _line_error(line: MovementLine, latest: datetime) -> str | None:
     return None
 
 
-def _post_locked(lines: list[MovementLine], source: str, user) -> list[PostedMovement]:
-    balances = _lock_balances(lines)
+def _post_locked(
+    lines: list[MovementLine], source: str, user, *, may_restart: bool
+) -> list[PostedMovement]:
+    balances = _lock_balances(lines, may_restart=may_restart)
     plan = _plan(lines, source)
     errors = _check_stock(plan, balances)
     if errors:
         raise PostingError(errors)
 
     now = timezone.now()
+    user_id = user.pk if user is not None else None
     new_rows = [
         StockMovement(
             warehouse=line.warehouse,
@@ -227,20 +235,28 @@ def _post_locked(lines: list[MovementLine], source: str, user) -> list[PostedMov
             unit_cost=line.unit_cost if line.unit_cost is not None else line.sku.unit_cost,
             source=source,
             external_ref=line.external_ref,
-            user=user,
+            user_id=user_id,
             note=line.note[:255],
         )
         for _index, line in plan.to_create
     ]
-    bulk_sql.insert_movements(new_rows, now)
-    daily.daily_stock_record(new_rows)
+    if user is not None:
+        for row in new_rows:
+            row.user = user
     changed = {}
     for _index, line in plan.to_create:
         balance = balances[(line.warehouse.pk, line.sku.pk)]
         balance.on_hand += line.quantity
         balance.updated_at = now
         changed[balance.pk] = balance
-    bulk_sql.write_balances(list(changed.values()), now)
+    if new_rows and connection.vendor == "postgresql":
+        # One statement: ledger rows, their days, the balances.
+        days = daily.day_sums(new_rows)
+        bulk_sql.write_posting(new_rows, list(changed.values()), daily.daily_upsert_sql(days), now)
+    elif new_rows:
+        bulk_sql.insert_movements(new_rows, now)
+        daily.daily_stock_record(new_rows)
+        bulk_sql.write_balances(list(changed.values()), now)
 
     created_ids = [row.pk for row in new_rows]
     if created_ids:
@@ -256,11 +272,13 @@ def _post_locked(lines: list[MovementLine], source: str, user) -> list[PostedMov
     return results  # type: ignore[return-value]
 
 
-def _lock_balances(lines: list[MovementLine]) -> dict[tuple[int, int], StockBalance]:
-    """Create missing balance rows, then lock all touched rows in (warehouse, SKU) order."""
+def _lock_balances(
+    lines: list[MovementLine], *, may_restart: bool
+) -> dict[tuple[int, int], StockBalance]:
+    """Lock all touched balance rows in (warehouse, SKU) order, creating missing ones."""
     keys = sorted({(line.warehouse.pk, line.sku.pk) for line in lines})
-    if connection.vendor == "postgresql" and len(keys) > bulk_sql.SMALL_BATCH:
-        return bulk_sql.lock_balances_bulk(keys)
+    if connection.vendor == "postgresql":
+        return bulk_sql.lock_balances_pg(keys, may_restart=may_restart)
     StockBalance.objects.bulk_create(
         [StockBalance(warehouse_id=w, sku_id=s, on_hand=0) for w, s in keys],
         ignore_conflicts=True,
@@ -287,7 +305,7 @@ def _plan(lines: list[MovementLine], source: str) -> _Plan:
     plan = _Plan()
     refs = {line.external_ref for line in lines if line.external_ref}
     existing = {}
-    if refs and connection.vendor == "postgresql" and len(refs) > bulk_sql.SMALL_BATCH:
+    if refs and connection.vendor == "postgresql":
         rows = StockMovement.objects.raw(
             "SELECT * FROM inventory_stockmovement WHERE source = %s AND external_ref = ANY(%s)",
             [source, sorted(refs)],
