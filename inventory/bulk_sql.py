@@ -137,7 +137,7 @@ def write_posting(
         )
         params += [now, [b.pk for b in changed], [b.on_hand for b in changed]]
     with connection.cursor() as cursor:
-        cursor.execute(sql + " SELECT id FROM m", params)
+        cursor.execute(sql + " SELECT id FROM m", params)  # noqa: S608 - fixed text
         ids = cursor.fetchall()
     for row, (pk,) in zip(rows, ids, strict=True):
         row.pk = row.id = pk

@@ -201,7 +201,7 @@ REST_FRAMEWORK = {
     # Token first: an unauthenticated call answers 401 with `WWW-Authenticate: Token`
     # (with session auth first DRF can only answer 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "inventory.api.auth.TokenWithRoleAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
