@@ -32,12 +32,13 @@ def _session_to_count(request, pk: int):
 def _panel(request, session, form, feedback=None):
     """Render the entry panel (htmx) or the whole page around it."""
     lines = session.lines
+    recent, last_entry = selectors.recent_and_undoable_entries(session, request.user)
     context = {
         "session": session,
         "form": form,
         "feedback": feedback,
-        "last_entry": selectors.last_undoable_entry(session, request.user),
-        "recent": selectors.recent_entries(session, request.user),
+        "last_entry": last_entry,
+        "recent": recent,
         "waiting": [line.sku.seller_sku for line in selectors.lines_waiting_for_recount(session)],
         # One aggregate over the session's lines (a full count has tens of thousands).
         "progress": lines.aggregate(
