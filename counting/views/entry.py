@@ -85,7 +85,8 @@ def count_entry(request, pk: int):
     except ValidationError as exc:
         # Nothing was written; the form keeps what was typed so nothing is lost.
         return _panel(request, session, form, ("danger", " ".join(exc.messages)))
-    session.refresh_from_db()
+    # Its status may have changed (the first entry starts the count); the warehouse has not.
+    session.refresh_from_db(fields=["status"])
     return _panel(request, session, EntryForm.fresh(), ("success", _entry_message(result)))
 
 
