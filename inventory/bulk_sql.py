@@ -47,8 +47,8 @@ _BALANCE_FIELDS = ["id", "warehouse_id", "sku_id", "on_hand", "updated_at"]
 
 
 def lock_balances_pg(
-    keys: list[tuple[int, int]], *, may_restart: bool
-) -> dict[tuple[int, int], StockBalance]:
+    keys: list[tuple[int, int]], *, may_restart: bool, refs_of: tuple[str, list[str]] | None = None
+) -> tuple[dict[tuple[int, int], StockBalance], dict[str, StockMovement] | None]:
     """PostgreSQL: lock the balance rows of `keys` (sorted) in (warehouse, SKU) order, creating
     the missing ones; one statement when they all exist, the usual case.
 
@@ -57,14 +57,29 @@ def lock_balances_pg(
     transaction meanwhile (the insert found a conflict), locking it now would break the order:
     with `may_restart` the caller starts its transaction again (BalanceRace), otherwise the row
     is locked now, as the only exception to the order.
+
+    With `refs_of` = (source, external refs), the ledger rows already holding those refs are
+    read in the same round trip, by a second statement that runs once the locks are held (in
+    READ COMMITTED it sees what a writer that held them committed). Returns (balances, those
+    rows by ref), or (balances, None) when rows were missing and the caller must read them.
     """
     warehouse_ids, sku_ids = [w for w, _s in keys], [s for _w, s in keys]
     from_db = StockBalance.from_db
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_SQL, [warehouse_ids, sku_ids])
+        if refs_of:
+            cursor.execute(f"{_LOCK_SQL}; {REFS_SQL}", [warehouse_ids, sku_ids, *refs_of])
+        else:
+            cursor.execute(_LOCK_SQL, [warehouse_ids, sku_ids])
         found = {(r[1], r[2]): from_db("default", _BALANCE_FIELDS, r) for r in cursor.fetchall()}
+        existing = None
+        if refs_of:
+            cursor.nextset()
+            existing = {}
+            for r in cursor.fetchall():
+                row = StockMovement.from_db("default", _MOVEMENT_NAMES, r)
+                existing[row.external_ref] = row
         if len(found) == len(keys):
-            return found
+            return found, existing
         missing = [key for key in keys if key not in found]
         cursor.execute(
             "INSERT INTO inventory_stockbalance (warehouse_id, sku_id, on_hand, updated_at) "
@@ -82,7 +97,7 @@ def lock_balances_pg(
             cursor.execute(_LOCK_SQL, [[w for w, _s in raced], [s for _w, s in raced]])
             for r in cursor.fetchall():
                 found[(r[1], r[2])] = from_db("default", _BALANCE_FIELDS, r)
-    return found
+    return found, None
 
 
 _LOCK_SQL = (
@@ -91,6 +106,15 @@ _LOCK_SQL = (
     "JOIN unnest(%s::bigint[], %s::bigint[]) AS k(w, s) "
     "ON b.warehouse_id = k.w AND b.sku_id = k.s "
     "ORDER BY b.warehouse_id, b.sku_id FOR UPDATE OF b"
+)
+
+
+# Ledger rows holding some external refs of a source; columns in the model's field order, as
+# `Model.from_db` reads a full row.
+_MOVEMENT_NAMES = [f.attname for f in StockMovement._meta.concrete_fields]
+REFS_SQL = (
+    f"SELECT {', '.join(f.column for f in StockMovement._meta.concrete_fields)} "  # noqa: S608
+    "FROM inventory_stockmovement WHERE source = %s AND external_ref = ANY(%s)"
 )
 
 

@@ -217,8 +217,8 @@ def _line_error(line: MovementLine, latest: datetime) -> str | None:
 def _post_locked(
     lines: list[MovementLine], source: str, user, *, may_restart: bool
 ) -> list[PostedMovement]:
-    balances = _lock_balances(lines, may_restart=may_restart)
-    plan = _plan(lines, source)
+    balances, existing = _lock_balances(lines, source, may_restart=may_restart)
+    plan = _plan(lines, source, existing)
     errors = _check_stock(plan, balances)
     if errors:
         raise PostingError(errors)
@@ -285,12 +285,18 @@ def _movement_rows(plan: _Plan, source: str, user, now: datetime) -> list[StockM
 
 
 def _lock_balances(
-    lines: list[MovementLine], *, may_restart: bool
-) -> dict[tuple[int, int], StockBalance]:
-    """Lock all touched balance rows in (warehouse, SKU) order, creating missing ones."""
+    lines: list[MovementLine], source: str, *, may_restart: bool
+) -> tuple[dict[tuple[int, int], StockBalance], dict[str, StockMovement] | None]:
+    """Lock all touched balance rows in (warehouse, SKU) order, creating missing ones.
+
+    On PostgreSQL the ledger rows already holding the lines' external refs come back in the
+    same round trip when it can (else None: `_plan` reads them).
+    """
     keys = sorted({(line.warehouse.pk, line.sku.pk) for line in lines})
     if connection.vendor == "postgresql":
-        return bulk_sql.lock_balances_pg(keys, may_restart=may_restart)
+        refs = sorted({line.external_ref for line in lines if line.external_ref})
+        refs_of = (source, refs) if refs else None
+        return bulk_sql.lock_balances_pg(keys, may_restart=may_restart, refs_of=refs_of)
     StockBalance.objects.bulk_create(
         [StockBalance(warehouse_id=w, sku_id=s, on_hand=0) for w, s in keys],
         ignore_conflicts=True,
@@ -305,27 +311,27 @@ def _lock_balances(
         )
         .order_by("warehouse_id", "sku_id")
     )
-    return {
+    balances = {
         (row.warehouse_id, row.sku_id): row
         for row in rows
         if (row.warehouse_id, row.sku_id) in wanted
     }
+    return balances, None
 
 
-def _plan(lines: list[MovementLine], source: str) -> _Plan:
-    """Split lines into new ones and repeats of an external_ref already in the ledger."""
+def _plan(lines: list[MovementLine], source: str, existing: dict | None) -> _Plan:
+    """Split lines into new ones and repeats of an external_ref already in the ledger
+    (`existing`: those ledger rows by ref when the lock already read them)."""
     plan = _Plan()
     refs = {line.external_ref for line in lines if line.external_ref}
-    existing = {}
-    if refs and connection.vendor == "postgresql":
-        rows = StockMovement.objects.raw(
-            "SELECT * FROM inventory_stockmovement WHERE source = %s AND external_ref = ANY(%s)",
-            [source, sorted(refs)],
-        )
-        existing = {row.external_ref: row for row in rows}
-    elif refs:
-        for row in StockMovement.objects.filter(source=source, external_ref__in=refs):
-            existing[row.external_ref] = row
+    if existing is None:
+        existing = {}
+        if refs and connection.vendor == "postgresql":
+            rows = StockMovement.objects.raw(bulk_sql.REFS_SQL, [source, sorted(refs)])
+            existing = {row.external_ref: row for row in rows}
+        elif refs:
+            for row in StockMovement.objects.filter(source=source, external_ref__in=refs):
+                existing[row.external_ref] = row
     seen_in_batch: dict[str, int] = {}
     for index, line in enumerate(lines):
         ref = line.external_ref
