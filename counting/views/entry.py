@@ -31,19 +31,25 @@ def _session_to_count(request, pk: int):
 
 def _panel(request, session, form, feedback=None):
     """Render the entry panel (htmx) or the whole page around it."""
-    lines = session.lines
     recent, last_entry = selectors.recent_and_undoable_entries(session, request.user)
+    # One aggregate over the session's lines (a full count has tens of thousands); the lines
+    # waiting for a recount are listed only when there are some.
+    progress = session.lines.aggregate(
+        counted=Count("id", filter=Q(counted_qty__isnull=False)),
+        total=Count("id"),
+        waiting=Count("id", filter=Q(recount_required=True, recount_qty__isnull=True)),
+    )
+    waiting = []
+    if progress["waiting"]:
+        waiting = [line.sku.seller_sku for line in selectors.lines_waiting_for_recount(session)]
     context = {
         "session": session,
         "form": form,
         "feedback": feedback,
         "last_entry": last_entry,
         "recent": recent,
-        "waiting": [line.sku.seller_sku for line in selectors.lines_waiting_for_recount(session)],
-        # One aggregate over the session's lines (a full count has tens of thousands).
-        "progress": lines.aggregate(
-            counted=Count("id", filter=Q(counted_qty__isnull=False)), total=Count("id")
-        ),
+        "waiting": waiting,
+        "progress": progress,
     }
     template = "counting/_entry_panel.html" if request.htmx else "counting/entry.html"
     # Times on the counter's screen are the warehouse's local times.
