@@ -20,6 +20,8 @@ from inventory.roles import ROLE_ORDER, Role
 @cache
 def _token_sql() -> tuple[str, list[str]]:
     """The join, built once from the models' own table and column names."""
+    from rest_framework.authtoken.models import Token
+
     user_model = get_user_model()
     fields = list(user_model._meta.concrete_fields)
     through = user_model.groups.through._meta
@@ -28,7 +30,8 @@ def _token_sql() -> tuple[str, list[str]]:
     columns = ", ".join(f'u."{f.column}"' for f in fields)
     sql = (
         f'SELECT {columns}, t."created", g."name" '  # noqa: S608 - names from the models
-        f'FROM "authtoken_token" t JOIN "{user_model._meta.db_table}" u ON u."id" = t."user_id" '
+        f'FROM "{Token._meta.db_table}" t '
+        f'JOIN "{user_model._meta.db_table}" u ON u."id" = t."user_id" '
         f'LEFT JOIN "{through.db_table}" ug ON ug."{user_column}" = u."id" '
         f'LEFT JOIN "{Group._meta.db_table}" g ON g."id" = ug."{group_column}" '
         'WHERE t."key" = %s'
