@@ -123,6 +123,18 @@ def recent_entries(session: CountSession, user, limit: int = 10) -> list[CountEn
     )
 
 
+def recent_and_undoable_entries(
+    session: CountSession, user, limit: int = 10
+) -> tuple[list[CountEntry], CountEntry | None]:
+    """`recent_entries` and `last_undoable_entry` together: the second is read from the first
+    unless all of the user's recent entries are undone (one query per scan instead of two)."""
+    recent = recent_entries(session, user, limit)
+    undoable = next((e for e in recent if e.undone_at is None), None)
+    if undoable is None and len(recent) >= limit:
+        undoable = last_undoable_entry(session, user)
+    return recent, undoable
+
+
 def last_undoable_entry(session: CountSession, user) -> CountEntry | None:
     """The user's latest entry that an undo would take back (None when there is none)."""
     return (

@@ -112,56 +112,73 @@ def daily_stock_record(rows: list[StockMovement]) -> None:
     Called by the posting service inside its transaction, after it locked the balance rows of
     these pairs, so two postings of one pair cannot race on a day row.
     """
+    days = day_sums(rows)
+    if not days:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(*daily_upsert_sql(days))
+        else:
+            cursor.executemany(
+                f"INSERT INTO inventory_dailystock ({_COLUMNS}) "  # noqa: S608 - fixed text
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, TRUE) " + _UPSERT,
+                [
+                    (w, s, connection.ops.adapt_datefield_value(d), *sums)
+                    for (w, s, d), sums in days.items()
+                ],
+            )
+
+
+_UPSERT = (
+    "ON CONFLICT (warehouse_id, sku_id, day) DO UPDATE SET "
+    "sold = inventory_dailystock.sold + excluded.sold, "
+    "returned = inventory_dailystock.returned + excluded.returned, "
+    "inflow = inventory_dailystock.inflow + excluded.inflow, "
+    "outflow = inventory_dailystock.outflow + excluded.outflow, "
+    "cogs_e4 = inventory_dailystock.cogs_e4 + excluded.cogs_e4, "
+    "touched = TRUE"
+)
+
+
+def day_sums(rows: list[StockMovement]) -> dict[tuple[int, int, object], list[int]]:
+    """(warehouse, SKU, local day) -> [sold, returned, inflow, outflow, cogs_e4] of `rows`."""
     days: dict[tuple[int, int, object], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     zones: dict[str, ZoneInfo] = {}
+    sale, ret = MovementKind.SALE.value, MovementKind.RETURN.value
     for row in rows:
         tz_name = row.warehouse.timezone or "UTC"
         zone = zones.get(tz_name) or zones.setdefault(tz_name, ZoneInfo(tz_name))
         key = (row.warehouse_id, row.sku_id, row.occurred_at.astimezone(zone).date())
         sums = days[key]
         qty = row.quantity
-        if row.kind == MovementKind.SALE:
+        kind = row.kind
+        if kind == sale:
             sums[0] -= qty
-        elif row.kind == MovementKind.RETURN:
+        elif kind == ret:
             sums[1] += qty
         if qty > 0:
             sums[2] += qty
         else:
             sums[3] -= qty
-        if row.kind in (MovementKind.SALE, MovementKind.RETURN):
+        if kind in (sale, ret):
             sums[4] -= qty * int((row.unit_cost * SCALE).to_integral_value())
-    if not days:
-        return
-    upsert = (
-        "ON CONFLICT (warehouse_id, sku_id, day) DO UPDATE SET "
-        "sold = inventory_dailystock.sold + excluded.sold, "
-        "returned = inventory_dailystock.returned + excluded.returned, "
-        "inflow = inventory_dailystock.inflow + excluded.inflow, "
-        "outflow = inventory_dailystock.outflow + excluded.outflow, "
-        "cogs_e4 = inventory_dailystock.cogs_e4 + excluded.cogs_e4, "
-        "touched = TRUE"
+    return days
+
+
+def daily_upsert_sql(days: dict) -> tuple[str, list]:
+    """PostgreSQL: the upsert of `day_sums` as one statement with one array per column (also
+    usable as a data-modifying WITH clause of the posting service's write)."""
+    keys = list(days)
+    sql = (
+        f"INSERT INTO inventory_dailystock ({_COLUMNS}) "  # noqa: S608 - fixed text
+        "SELECT w, s, d, so, re, i, o, c, TRUE FROM unnest("
+        "%s::bigint[], %s::bigint[], %s::date[], %s::int[], %s::int[], %s::int[], "
+        "%s::int[], %s::bigint[]) AS t(w, s, d, so, re, i, o, c) " + _UPSERT
     )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            keys = list(days)
-            cursor.execute(
-                f"INSERT INTO inventory_dailystock ({_COLUMNS}) "  # noqa: S608 - fixed text
-                "SELECT w, s, d, so, re, i, o, c, TRUE FROM unnest("
-                "%s::bigint[], %s::bigint[], %s::date[], %s::int[], %s::int[], %s::int[], "
-                "%s::int[], %s::bigint[]) AS t(w, s, d, so, re, i, o, c) " + upsert,
-                [
-                    [k[0] for k in keys],
-                    [k[1] for k in keys],
-                    [k[2] for k in keys],
-                    *([days[k][n] for k in keys] for n in range(5)),
-                ],
-            )
-        else:
-            cursor.executemany(
-                f"INSERT INTO inventory_dailystock ({_COLUMNS}) "  # noqa: S608 - fixed text
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, TRUE) " + upsert,
-                [
-                    (w, s, connection.ops.adapt_datefield_value(d), *sums)
-                    for (w, s, d), sums in days.items()
-                ],
-            )
+    params = [
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        [k[2] for k in keys],
+        *([days[k][n] for k in keys] for n in range(5)),
+    ]
+    return sql, params

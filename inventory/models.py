@@ -233,11 +233,22 @@ class AppendOnlyModel(models.Model):
 
 
 class StockMovement(AppendOnlyModel):
+    # No single-column indexes on warehouse and SKU: the (warehouse, occurred_at) and
+    # (sku, warehouse, occurred_at) indexes below start with them and serve the same lookups;
+    # two fewer indexes to write per ledger row (docs/performance.md "Writes").
     warehouse = models.ForeignKey(
-        Warehouse, on_delete=models.PROTECT, related_name="movements", verbose_name=_("warehouse")
+        Warehouse,
+        on_delete=models.PROTECT,
+        related_name="movements",
+        verbose_name=_("warehouse"),
+        db_index=False,
     )
     sku = models.ForeignKey(
-        SKU, on_delete=models.PROTECT, related_name="movements", verbose_name=_("SKU")
+        SKU,
+        on_delete=models.PROTECT,
+        related_name="movements",
+        verbose_name=_("SKU"),
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=MovementKind.choices)
     quantity = models.IntegerField(_("quantity"), help_text=_("Signed change of on-hand."))
@@ -711,8 +722,9 @@ class DailyStock(models.Model):
     derived, and the posting path stays one cheap statement.
     """
 
+    # The unique (warehouse, SKU, day) index serves warehouse lookups: no index of its own.
     warehouse = models.ForeignKey(
-        Warehouse, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        Warehouse, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     day = models.DateField()

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -149,11 +150,16 @@ def movements_post(
     """
     _validate_lines(lines)
     if connection.in_atomic_block:
-        return _post_locked(lines, source, user)
+        return _post_locked(lines, source, user, may_restart=False)
     for attempt in range(1, _MAX_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                return _post_locked(lines, source, user)
+                return _post_locked(lines, source, user, may_restart=True)
+        except bulk_sql.BalanceRace:
+            # Another posting created a balance row this one needed: start again, in order.
+            if attempt == _MAX_ATTEMPTS:
+                raise
+            continue
         except IntegrityError:
             # A concurrent post of the same external_ref won the race; the next attempt finds it.
             if attempt == _MAX_ATTEMPTS or not any(line.external_ref for line in lines):
@@ -209,38 +215,32 @@ def _line_error(line: MovementLine, latest: datetime) -> str | None:
     return None
 
 
-def _post_locked(lines: list[MovementLine], source: str, user) -> list[PostedMovement]:
-    balances = _lock_balances(lines)
-    plan = _plan(lines, source)
+def _post_locked(
+    lines: list[MovementLine], source: str, user, *, may_restart: bool
+) -> list[PostedMovement]:
+    balances, existing = _lock_balances(lines, source, may_restart=may_restart)
+    plan = _plan(lines, source, existing)
     errors = _check_stock(plan, balances)
     if errors:
         raise PostingError(errors)
 
     now = timezone.now()
-    new_rows = [
-        StockMovement(
-            warehouse=line.warehouse,
-            sku=line.sku,
-            kind=line.kind,
-            quantity=line.quantity,
-            occurred_at=line.occurred_at or now,
-            unit_cost=line.unit_cost if line.unit_cost is not None else line.sku.unit_cost,
-            source=source,
-            external_ref=line.external_ref,
-            user=user,
-            note=line.note[:255],
-        )
-        for _index, line in plan.to_create
-    ]
-    bulk_sql.insert_movements(new_rows, now)
-    daily.daily_stock_record(new_rows)
+    new_rows = _movement_rows(plan, source, user, now)
     changed = {}
     for _index, line in plan.to_create:
         balance = balances[(line.warehouse.pk, line.sku.pk)]
         balance.on_hand += line.quantity
         balance.updated_at = now
         changed[balance.pk] = balance
-    bulk_sql.write_balances(list(changed.values()), now)
+    if new_rows and connection.vendor == "postgresql" and len(new_rows) <= bulk_sql.SMALL_BATCH:
+        # One statement for ledger rows, their days and the balances: round trips are what a
+        # small posting costs. (A big import batch runs faster as three plain statements.)
+        days = daily.day_sums(new_rows)
+        bulk_sql.write_posting(new_rows, list(changed.values()), daily.daily_upsert_sql(days), now)
+    elif new_rows:
+        bulk_sql.insert_movements(new_rows, now)
+        daily.daily_stock_record(new_rows)
+        bulk_sql.write_balances(list(changed.values()), now)
 
     created_ids = [row.pk for row in new_rows]
     if created_ids:
@@ -256,11 +256,51 @@ def _post_locked(lines: list[MovementLine], source: str, user) -> list[PostedMov
     return results  # type: ignore[return-value]
 
 
-def _lock_balances(lines: list[MovementLine]) -> dict[tuple[int, int], StockBalance]:
-    """Create missing balance rows, then lock all touched rows in (warehouse, SKU) order."""
+def _movement_rows(plan: _Plan, source: str, user, now: datetime) -> list[StockMovement]:
+    """The new ledger rows, their warehouse, SKU and user cached on them.
+
+    Built as `Model.from_db` would load them, without `Model.__init__` (its per-field work and
+    signals cost more than the insert itself at import sizes; nothing listens to StockMovement's
+    init signals). They are not saved yet: `_state.adding` stays True until they are.
+    """
+    user_id = user.pk if user is not None else None
+    new, state = StockMovement.__new__, ModelState
+    rows = []
+    for _index, line in plan.to_create:
+        row = new(StockMovement)
+        row._state = state()
+        row.__dict__.update(
+            id=None,
+            warehouse_id=line.warehouse.pk,
+            sku_id=line.sku.pk,
+            kind=line.kind,
+            quantity=line.quantity,
+            occurred_at=line.occurred_at or now,
+            unit_cost=line.unit_cost if line.unit_cost is not None else line.sku.unit_cost,
+            source=source,
+            external_ref=line.external_ref,
+            user_id=user_id,
+            note=line.note[:255],
+            created_at=None,
+        )
+        row._state.fields_cache.update(warehouse=line.warehouse, sku=line.sku, user=user)
+        rows.append(row)
+    return rows
+
+
+def _lock_balances(
+    lines: list[MovementLine], source: str, *, may_restart: bool
+) -> tuple[dict[tuple[int, int], StockBalance], dict[str, StockMovement] | None]:
+    """Lock all touched balance rows in (warehouse, SKU) order, creating missing ones.
+
+    On PostgreSQL the ledger rows already holding the lines' external refs come back in the
+    same round trip when it can (else None: `_plan` reads them).
+    """
     keys = sorted({(line.warehouse.pk, line.sku.pk) for line in lines})
-    if connection.vendor == "postgresql" and len(keys) > bulk_sql.SMALL_BATCH:
-        return bulk_sql.lock_balances_bulk(keys)
+    if connection.vendor == "postgresql":
+        refs = sorted({line.external_ref for line in lines if line.external_ref})
+        refs_of = (source, refs) if refs else None
+        return bulk_sql.lock_balances_pg(keys, may_restart=may_restart, refs_of=refs_of)
     StockBalance.objects.bulk_create(
         [StockBalance(warehouse_id=w, sku_id=s, on_hand=0) for w, s in keys],
         ignore_conflicts=True,
@@ -275,27 +315,27 @@ def _lock_balances(lines: list[MovementLine]) -> dict[tuple[int, int], StockBala
         )
         .order_by("warehouse_id", "sku_id")
     )
-    return {
+    balances = {
         (row.warehouse_id, row.sku_id): row
         for row in rows
         if (row.warehouse_id, row.sku_id) in wanted
     }
+    return balances, None
 
 
-def _plan(lines: list[MovementLine], source: str) -> _Plan:
-    """Split lines into new ones and repeats of an external_ref already in the ledger."""
+def _plan(lines: list[MovementLine], source: str, existing: dict | None) -> _Plan:
+    """Split lines into new ones and repeats of an external_ref already in the ledger
+    (`existing`: those ledger rows by ref when the lock already read them)."""
     plan = _Plan()
     refs = {line.external_ref for line in lines if line.external_ref}
-    existing = {}
-    if refs and connection.vendor == "postgresql" and len(refs) > bulk_sql.SMALL_BATCH:
-        rows = StockMovement.objects.raw(
-            "SELECT * FROM inventory_stockmovement WHERE source = %s AND external_ref = ANY(%s)",
-            [source, sorted(refs)],
-        )
-        existing = {row.external_ref: row for row in rows}
-    elif refs:
-        for row in StockMovement.objects.filter(source=source, external_ref__in=refs):
-            existing[row.external_ref] = row
+    if existing is None:
+        existing = {}
+        if refs and connection.vendor == "postgresql":
+            rows = StockMovement.objects.raw(bulk_sql.REFS_SQL, [source, sorted(refs)])
+            existing = {row.external_ref: row for row in rows}
+        elif refs:
+            for row in StockMovement.objects.filter(source=source, external_ref__in=refs):
+                existing[row.external_ref] = row
     seen_in_batch: dict[str, int] = {}
     for index, line in enumerate(lines):
         ref = line.external_ref

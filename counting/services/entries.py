@@ -1,8 +1,13 @@
 """Entering counts: resolve a scanned code, add an entry, undo one.
 
-Every write locks the session row first, so entries of one session are serialised (a scan is a
-few milliseconds) and the idempotency check cannot race. Each entry records the ledger on-hand
-at that moment; the line keeps the one of its latest entry as the expected quantity.
+Every write locks the session row first. A scan (`count_entry_add`) takes it shared on
+PostgreSQL and then locks its line: scans of different lines run side by side, scans of one
+line are serialised, and a submit or an approval (which take the session row exclusively) waits
+for the scans in flight. The idempotency key is unique in the database, so a double submit that
+races is caught by the insert and answered with the first entry. Undo, sheets and the first
+entry of a draft session (which changes the session's status) lock the session exclusively.
+Each entry records the ledger on-hand at that moment; the line keeps the one of its latest
+entry as the expected quantity.
 """
 
 import uuid
@@ -10,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -116,6 +121,17 @@ def lock_session(session: CountSession) -> CountSession:
     return CountSession.objects.select_for_update().select_related("warehouse").get(pk=session.pk)
 
 
+def share_lock_session(session: CountSession) -> CountSession:
+    """Re-read the session under a shared row lock (PostgreSQL; elsewhere the exclusive one):
+    scans hold it together, a status change waits for all of them."""
+    if connection.vendor != "postgresql":
+        return lock_session(session)
+    rows = CountSession.objects.raw(
+        "SELECT * FROM counting_countsession WHERE id = %s FOR SHARE", [session.pk]
+    )
+    return list(rows)[0]
+
+
 def check_takes_entries(session: CountSession) -> None:
     if not session.takes_entries:
         raise ValidationError(
@@ -139,19 +155,25 @@ def line_for_entry(session: CountSession, sku: SKU, user) -> CountLine:
     Checks that the line takes entries now and the recount rule (by another counter when the
     session has one assigned).
     """
-    line = CountLine.objects.filter(session=session, sku=sku).select_related("sku").first()
+    lines = CountLine.objects.filter(session=session, sku=sku).select_for_update(of=("self",))
+    line = lines.first()
     if line is None:
         if session.kind != CountKind.FULL:
             raise ValidationError(
                 _("%(sku)s is not on this count's list. Nothing was recorded.")
                 % {"sku": sku.seller_sku}
             )
-        line = CountLine.objects.create(
-            session=session,
-            sku=sku,
-            reason=LineReason.FOUND,
-            abc_class=class_snapshot(session.warehouse_id, [sku.pk])[sku.pk],
-        )
+        try:
+            with transaction.atomic():
+                line = CountLine.objects.create(
+                    session=session,
+                    sku=sku,
+                    reason=LineReason.FOUND,
+                    abc_class=class_snapshot(session.warehouse_id, [sku.pk])[sku.pk],
+                )
+        except IntegrityError:
+            line = lines.get()  # another counter found it at the same moment
+    line.sku = sku
     check_line_open(line, user)
     return line
 
@@ -205,8 +227,30 @@ def entries_write(
         for item in items
     ]
     CountEntry.objects.bulk_create(entries, batch_size=1000)
-    lines_refresh({item.line.pk for item in items})
+    if len(entries) == 1:
+        _line_add_entry(entries[0])
+    else:
+        lines_refresh({item.line.pk for item in items})
     return entries
+
+
+def _line_add_entry(entry: CountEntry) -> None:
+    """The cached counts of a line after one more entry: what `lines_refresh` would compute,
+    in one UPDATE. The caller holds the line's row lock, so this entry is its latest."""
+    line = entry.line
+    if entry.phase == EntryPhase.RECOUNT:
+        line.recount_qty = (line.recount_qty or 0) + entry.quantity
+        line.recount_expected_qty = entry.expected_qty
+        line.recount_at = entry.created_at
+        line.recount_by_id = line.recount_by_id or entry.user_id
+        fields = ["recount_qty", "recount_expected_qty", "recount_at", "recount_by"]
+    else:
+        line.counted_qty = (line.counted_qty or 0) + entry.quantity
+        line.expected_qty = entry.expected_qty
+        line.counted_at = entry.created_at
+        line.counted_by_id = line.counted_by_id or entry.user_id
+        fields = ["counted_qty", "expected_qty", "counted_at", "counted_by"]
+    line.save(update_fields=fields)
 
 
 def lines_refresh(line_ids) -> None:
@@ -276,8 +320,22 @@ def count_entry_add(
     """
     quantity = clean_quantity(quantity)
     key = clean_key(idempotency_key)
+    try:
+        return _entry_add(session, code, quantity, user, key, source, shared=True)
+    except _NeedsExclusiveLock:
+        return _entry_add(session, code, quantity, user, key, source, shared=False)
+    except IntegrityError:
+        # The same key was recorded meanwhile by a double submit: answer with that entry.
+        return _entry_add(session, code, quantity, user, key, source, shared=False)
+
+
+class _NeedsExclusiveLock(Exception):  # noqa: N818 - a signal, not an error
+    pass
+
+
+def _entry_add(session, code, quantity, user, key, source, *, shared: bool) -> EntryResult:
     with transaction.atomic():
-        locked = lock_session(session)
+        locked = share_lock_session(session) if shared else lock_session(session)
         if not may_enter_counts(user, locked):
             raise PermissionDenied
         existing = CountEntry.objects.filter(idempotency_key=key).select_related("line").first()
@@ -287,10 +345,11 @@ def count_entry_add(
             line = CountLine.objects.select_related("sku").get(pk=existing.line_id)
             return EntryResult(existing, line, False)
         check_takes_entries(locked)
+        if shared and locked.status == SessionStatus.DRAFT:
+            raise _NeedsExclusiveLock  # the first entry starts the count: a status change
         sku = sku_resolve(code)
         line = line_for_entry(locked, sku, user)
         entry = entries_write(locked, [EntryItem(line, quantity, key)], user=user, source=source)[0]
-    line = CountLine.objects.select_related("sku").get(pk=line.pk)
     return EntryResult(entry, line, True)
 
 

@@ -31,18 +31,25 @@ def _session_to_count(request, pk: int):
 
 def _panel(request, session, form, feedback=None):
     """Render the entry panel (htmx) or the whole page around it."""
-    lines = session.lines
+    recent, last_entry = selectors.recent_and_undoable_entries(session, request.user)
+    # One aggregate over the session's lines (a full count has tens of thousands); the lines
+    # waiting for a recount are listed only when there are some.
+    progress = session.lines.aggregate(
+        counted=Count("id", filter=Q(counted_qty__isnull=False)),
+        total=Count("id"),
+        waiting=Count("id", filter=Q(recount_required=True, recount_qty__isnull=True)),
+    )
+    waiting = []
+    if progress["waiting"]:
+        waiting = [line.sku.seller_sku for line in selectors.lines_waiting_for_recount(session)]
     context = {
         "session": session,
         "form": form,
         "feedback": feedback,
-        "last_entry": selectors.last_undoable_entry(session, request.user),
-        "recent": selectors.recent_entries(session, request.user),
-        "waiting": [line.sku.seller_sku for line in selectors.lines_waiting_for_recount(session)],
-        # One aggregate over the session's lines (a full count has tens of thousands).
-        "progress": lines.aggregate(
-            counted=Count("id", filter=Q(counted_qty__isnull=False)), total=Count("id")
-        ),
+        "last_entry": last_entry,
+        "recent": recent,
+        "waiting": waiting,
+        "progress": progress,
     }
     template = "counting/_entry_panel.html" if request.htmx else "counting/entry.html"
     # Times on the counter's screen are the warehouse's local times.
@@ -84,7 +91,8 @@ def count_entry(request, pk: int):
     except ValidationError as exc:
         # Nothing was written; the form keeps what was typed so nothing is lost.
         return _panel(request, session, form, ("danger", " ".join(exc.messages)))
-    session.refresh_from_db()
+    # Its status may have changed (the first entry starts the count); the warehouse has not.
+    session.refresh_from_db(fields=["status"])
     return _panel(request, session, EntryForm.fresh(), ("success", _entry_message(result)))
 
 

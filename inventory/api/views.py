@@ -30,6 +30,9 @@ from inventory.purchasing import services as po_services
 from inventory.roles import Capability, can
 from inventory.selectors import movements_for, stock_rows_for, warehouses_for
 
+# Movements in one batch POST at most (a larger body answers 400).
+MAX_BATCH = 1000
+
 
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
@@ -56,9 +59,23 @@ def _field_errors(exc: DjangoValidationError):
 def _check_member_warehouse(user, data) -> None:
     """404 when the body names a warehouse the user is not a member of (or that does not exist:
     the two are not told apart). A missing or malformed code is left to the serializer (400)."""
-    code = data.get("warehouse") if hasattr(data, "get") else None
-    if isinstance(code, str) and code and not warehouses_for(user).filter(code=code).exists():
+    _member_warehouses(user, [data])
+
+
+def _member_warehouses(user, items) -> dict:
+    """The user's warehouses named by `items` (request bodies), by code, in one query; 404 as
+    `_check_member_warehouse` when one of them is not among the user's."""
+    codes = set()
+    for item in items:
+        code = item.get("warehouse") if hasattr(item, "get") else None
+        if isinstance(code, str) and code:
+            codes.add(code)
+    if not codes:
+        return {}
+    found = {w.code: w for w in warehouses_for(user).filter(code__in=codes)}
+    for code in sorted(codes - found.keys()):
         raise NotFound(_("No warehouse “%(code)s” among yours.") % {"code": code})
+    return found
 
 
 class _CatalogViewSet(
@@ -153,7 +170,9 @@ class SKUViewSet(_CatalogViewSet):
         description=(
             "Post one movement. A repeated external_ref answers 200 with the movement already "
             "in the ledger; a new one 201. Not enough stock: 409 with the reason. Purchasers "
-            "may post RECEIPT only; managers and admins any kind."
+            "may post RECEIPT only; managers and admins any kind. A JSON list of up to 1000 "
+            "movements, each with its external_ref, posts them all or none (201 when at least "
+            "one is new; 409 lists each refusal by index)."
         ),
     ),
 )
@@ -178,14 +197,16 @@ class MovementViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
         return rows.order_by("-occurred_at", "-id")
 
     def create(self, request, *args, **kwargs):
-        _check_member_warehouse(request.user, request.data)
-        serializer = self.get_serializer(data=request.data)
+        if isinstance(request.data, list):
+            return self._create_batch(request, request.data)
+        context = {
+            **self.get_serializer_context(),
+            "warehouses": _member_warehouses(request.user, [request.data]),
+        }
+        serializer = s.MovementSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if data["kind"] != MovementKind.RECEIPT and not can(
-            request.user, Capability.POST_MOVEMENTS
-        ):
-            raise PermissionDenied(_("Your role may post receipts only."))
+        self._check_kinds(request.user, [data])
         try:
             posted = services.movement_post(
                 warehouse=data["warehouse"],
@@ -202,15 +223,76 @@ class MovementViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
         except services.PostingError as exc:
             # Input was validated above: what is left is the ledger refusing (negative stock).
             raise Conflict({"detail": " ".join(exc.messages)}) from exc
-        movement = posted.movement
-        if not posted.created and movement.warehouse_id != data["warehouse"].pk:
-            raise Conflict(
-                {"external_ref": _("This external reference is already used by another movement.")}
-            )
+        self._check_refs_own([(data, posted)])
         return Response(
-            self.get_serializer(movement).data,
+            self.get_serializer(posted.movement).data,
             status=status.HTTP_201_CREATED if posted.created else status.HTTP_200_OK,
         )
+
+    def _create_batch(self, request, items: list):
+        """A JSON list of movements, each with its external_ref: all are posted, or none."""
+        context = {
+            **self.get_serializer_context(),
+            "batch": True,
+            "warehouses": _member_warehouses(request.user, items),
+            "skus": SKU.objects.in_bulk(
+                {i["sku"] for i in items if hasattr(i, "get") and isinstance(i.get("sku"), str)},
+                field_name="seller_sku",
+            ),
+        }
+        serializer = s.MovementSerializer(
+            data=items, many=True, allow_empty=False, max_length=MAX_BATCH, context=context
+        )
+        serializer.is_valid(raise_exception=True)
+        rows = serializer.validated_data
+        self._check_kinds(request.user, rows)
+        lines = [
+            services.MovementLine(
+                warehouse=data["warehouse"],
+                sku=data["sku"],
+                kind=data["kind"],
+                quantity=data["quantity"],
+                occurred_at=data.get("occurred_at"),
+                unit_cost=data.get("unit_cost"),
+                external_ref=data.get("external_ref"),
+                note=data.get("note", ""),
+            )
+            for data in rows
+        ]
+        try:
+            posted = services.movements_post(lines=lines, source=self.source, user=request.user)
+        except services.PostingError as exc:
+            # Nothing was written; each refusal names its line by position in the list.
+            body = {
+                "detail": " ".join(exc.messages),
+                "errors": [{"index": i, "detail": m} for i, m in exc.line_errors],
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        self._check_refs_own(list(zip(rows, posted, strict=True)))
+        created = any(p.created for p in posted)
+        return Response(
+            self.get_serializer([p.movement for p in posted], many=True).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @staticmethod
+    def _check_kinds(user, rows) -> None:
+        if not can(user, Capability.POST_MOVEMENTS) and any(
+            data["kind"] != MovementKind.RECEIPT for data in rows
+        ):
+            raise PermissionDenied(_("Your role may post receipts only."))
+
+    @staticmethod
+    def _check_refs_own(pairs) -> None:
+        for data, posted in pairs:
+            if not posted.created and posted.movement.warehouse_id != data["warehouse"].pk:
+                raise Conflict(
+                    {
+                        "external_ref": _(
+                            "This external reference is already used by another movement."
+                        )
+                    }
+                )
 
 
 @extend_schema(

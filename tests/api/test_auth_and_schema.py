@@ -88,3 +88,23 @@ def test_the_docs_page_loads_its_assets_from_our_own_static_files(client, staff)
     body = response.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in body
     assert "cdn." not in body and "unpkg" not in body
+
+
+def test_a_token_user_in_several_groups_acts_with_the_most_capable_role(as_user, staff, warehouse):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import SKUFactory
+
+    sku = SKUFactory(seller_sku="MUG-1")
+    body = {"warehouse": "A", "sku": sku.seller_sku, "kind": "ADJUSTMENT", "quantity": 2}
+    # Staff may not post movements; the same user made a manager too may.
+    assert as_user(staff).post("/api/v1/movements/", body, format="json").status_code == 403
+    staff.groups.add(Group.objects.get_or_create(name="manager")[0])
+    assert as_user(staff).post("/api/v1/movements/", body, format="json").status_code == 201
+
+
+def test_a_token_of_an_inactive_user_is_refused(as_user, staff, warehouse):
+    api = as_user(staff)
+    staff.is_active = False
+    staff.save()
+    assert api.get("/api/v1/warehouses/").status_code == 401

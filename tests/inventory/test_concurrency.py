@@ -256,3 +256,26 @@ def test_a_deadlock_with_another_writer_is_retried_and_never_reaches_the_user(ca
     assert StockBalance.objects.get(pk=row_a).on_hand == 6
     assert StockBalance.objects.get(pk=row_b).on_hand == 14
     assert ledger_mismatches() == []
+
+
+def test_first_postings_of_new_pairs_at_the_same_moment_lose_nothing():
+    """Balance rows are created by the first posting of a (warehouse, SKU): 12 threads posting
+    at once to pairs that have none yet, in overlapping orders, all succeed and add up."""
+    warehouse = WarehouseFactory(code="NEW")
+    for round_ in range(5):
+        skus = [SKUFactory(seller_sku=f"NEW-{round_}-{n}") for n in range(4)]
+
+        def post(index, skus=skus):
+            picked = skus[index % 4 :] + skus[: index % 4]
+            for sku in picked[:3]:
+                movement_post(
+                    warehouse=warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=index + 1
+                )
+
+        assert run_threads(12, post) == []
+        for n, sku in enumerate(skus):
+            # Thread i posts i + 1 to the SKUs at positions i % 4, i % 4 + 1, i % 4 + 2.
+            expected = sum(i + 1 for i in range(12) if (n - i % 4) % 4 in (0, 1, 2))
+            balance = StockBalance.objects.get(warehouse=warehouse, sku=sku)
+            assert balance.on_hand == expected
+    assert ledger_mismatches() == []
