@@ -18,7 +18,7 @@ _INDEXES = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inventory", "0008_merge_20261126_0005"),
+        ("inventory", "0014_sku_sort_indexes"),
     ]
 
     operations = [
