@@ -23,7 +23,7 @@ from inventory.selectors import on_order_by_key
 
 _EPS = "CAST(0.000000001 AS DOUBLE PRECISION)"
 
-_PLANNING_SQL = """
+_FIGURES_CTE = """
 WITH zt (level_key, service_level, z) AS (VALUES {levels}),
 learned AS (
     SELECT sku_id, COUNT(*) AS n,
@@ -108,41 +108,56 @@ final AS (
                 ELSE 'KEEP' END AS ad_advice
     FROM judged
 )
-INSERT INTO alerts_planningfigures (
-    warehouse_id, sku_id, as_of, on_hand, on_order, avg_daily_demand, demand_std,
-    lead_time_days, lead_time_std_days, lead_time_std_source, service_level, z,
-    safety_stock, reorder_point, safety_stock_units, reorder_point_units, order_up_to,
-    suggested_order_qty, days_of_cover, status, urgency, ad_advice, computed_at, checked_at
-)
-SELECT warehouse_id, sku_id, %(as_of)s, on_hand, on_order, d, sd,
-       lt, lt_std, lt_std_source, service_level, z,
-       ss, rop, ss_units, rop_units, s_level,
-       suggested, cover, status, urgency, ad_advice, %(now)s, %(now)s
+"""
+
+_COLUMNS = (
+    "on_hand, on_order, avg_daily_demand, demand_std, lead_time_days, lead_time_std_days, "
+    "lead_time_std_source, service_level, z, safety_stock, reorder_point, safety_stock_units, "
+    "reorder_point_units, order_up_to, suggested_order_qty, days_of_cover, status, urgency, "
+    "ad_advice"
+).split(", ")
+_SELECT = """
+SELECT warehouse_id, sku_id, on_hand, on_order, d AS avg_daily_demand, sd AS demand_std,
+       lt AS lead_time_days, lt_std AS lead_time_std_days, lt_std_source AS lead_time_std_source,
+       service_level, z, ss AS safety_stock, rop AS reorder_point, ss_units AS safety_stock_units,
+       rop_units AS reorder_point_units, s_level AS order_up_to,
+       suggested AS suggested_order_qty, cover AS days_of_cover, status, urgency, ad_advice
 FROM final
+"""
+# Every pair (a rebuild night): one upsert.
+_PLANNING_SQL = (
+    _FIGURES_CTE
+    + """
+INSERT INTO alerts_planningfigures (
+    warehouse_id, sku_id, as_of, {columns}, computed_at, checked_at
+)
+SELECT warehouse_id, sku_id, %(as_of)s, {columns}, %(now)s, %(now)s
+FROM ({select}) f
 WHERE TRUE
 ON CONFLICT (warehouse_id, sku_id) DO UPDATE SET
-    as_of = excluded.as_of,
-    on_hand = excluded.on_hand,
-    on_order = excluded.on_order,
-    avg_daily_demand = excluded.avg_daily_demand,
-    demand_std = excluded.demand_std,
-    lead_time_days = excluded.lead_time_days,
-    lead_time_std_days = excluded.lead_time_std_days,
-    lead_time_std_source = excluded.lead_time_std_source,
-    service_level = excluded.service_level,
-    z = excluded.z,
-    safety_stock = excluded.safety_stock,
-    reorder_point = excluded.reorder_point,
-    safety_stock_units = excluded.safety_stock_units,
-    reorder_point_units = excluded.reorder_point_units,
-    order_up_to = excluded.order_up_to,
-    suggested_order_qty = excluded.suggested_order_qty,
-    days_of_cover = excluded.days_of_cover,
-    status = excluded.status,
-    urgency = excluded.urgency,
-    ad_advice = excluded.ad_advice,
-    computed_at = excluded.computed_at,
-    checked_at = excluded.checked_at
+    as_of = excluded.as_of, {updates},
+    computed_at = excluded.computed_at, checked_at = excluded.checked_at
+"""
+)
+# The pairs in scope (a steady night): figures into a temporary table with hash joins, then
+# one UPDATE … FROM and one INSERT of the pairs that have no row yet (cheaper than an upsert,
+# which probes the unique index row by row).
+_STAGE_SQL = "CREATE TEMP TABLE sw_plan_new AS " + _FIGURES_CTE + "{select}"
+_UPDATE_SQL = """
+UPDATE alerts_planningfigures SET as_of = %(as_of)s, {sets},
+    computed_at = %(now)s, checked_at = %(now)s
+FROM sw_plan_new n
+WHERE alerts_planningfigures.warehouse_id = n.warehouse_id
+  AND alerts_planningfigures.sku_id = n.sku_id
+"""
+_INSERT_SQL = """
+INSERT INTO alerts_planningfigures (
+    warehouse_id, sku_id, as_of, {columns}, computed_at, checked_at
+)
+SELECT n.warehouse_id, n.sku_id, %(as_of)s, {n_columns}, %(now)s, %(now)s
+FROM sw_plan_new n
+WHERE NOT EXISTS (SELECT 1 FROM alerts_planningfigures p
+                  WHERE p.warehouse_id = n.warehouse_id AND p.sku_id = n.sku_id)
 """
 
 
@@ -152,9 +167,11 @@ def _level_key(level) -> int:
 
 # After an incremental demand step: only the pairs whose inputs may have changed, gathered
 # first with hash joins (joined into the big statement, they would drive 100k index lookups).
-# Facts rows are stamped when their figures change; SKUs and suppliers when saved; on hand and
-# on order are compared with what the row holds (a purchase order sent or cancelled posts
-# nothing).
+# Facts rows are stamped when their figures change; SKUs and suppliers when saved; on order is
+# compared with what the row holds (a purchase order sent or cancelled posts nothing). On hand
+# changes only through a posting, which marks its pair touched (`{moved}`: the pairs the demand
+# step took from those marks, and the facts rows created in this run); when this run's marks
+# are not at hand, every row's on hand is compared with the balance instead.
 _SCOPE_SQL = """
 CREATE TEMP TABLE sw_plan_scope AS
 SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f WHERE f.computed_at >= %(since)s
@@ -164,10 +181,7 @@ JOIN inventory_sku s ON s.id = f.sku_id
 LEFT JOIN inventory_supplier sup ON sup.id = s.supplier_id
 WHERE s.updated_at >= %(prev)s OR sup.updated_at >= %(prev)s
 UNION
-SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f
-LEFT JOIN alerts_planningfigures p ON p.warehouse_id = f.warehouse_id AND p.sku_id = f.sku_id
-LEFT JOIN inventory_stockbalance b ON b.warehouse_id = f.warehouse_id AND b.sku_id = f.sku_id
-WHERE p.id IS NULL OR p.on_hand <> COALESCE(b.on_hand, 0)
+{moved}
 UNION
 SELECT po.warehouse_id, l.sku_id FROM inventory_purchaseorderline l
 JOIN inventory_purchaseorder po ON po.id = l.purchase_order_id
@@ -175,19 +189,40 @@ WHERE po.status IN (%(open1)s, %(open2)s)
 UNION
 SELECT warehouse_id, sku_id FROM alerts_planningfigures WHERE on_order <> 0
 """
+_MOVED_ALL = """
+SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f
+LEFT JOIN alerts_planningfigures p ON p.warehouse_id = f.warehouse_id AND p.sku_id = f.sku_id
+LEFT JOIN inventory_stockbalance b ON b.warehouse_id = f.warehouse_id AND b.sku_id = f.sku_id
+WHERE p.id IS NULL OR p.on_hand <> COALESCE(b.on_hand, 0)
+"""
+_MOVED_MARKED = """
+SELECT warehouse_id, sku_id FROM sw_touched
+UNION
+SELECT warehouse_id, sku_id FROM sw_new_pairs
+"""
 _SCOPE_JOIN = "JOIN sw_plan_scope sc ON sc.warehouse_id = f.warehouse_id AND sc.sku_id = f.sku_id"
 
 
-def planning_recompute(as_of: date) -> int:
+def _nestloop(cursor, enabled: bool) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(f"SET LOCAL enable_nestloop = {'on' if enabled else 'off'}")
+
+
+def planning_nightly(as_of: date) -> None:
+    """The nightly step: `planning_recompute` without counting the rows afterwards."""
+    planning_recompute(as_of, count=False)
+
+
+def planning_recompute(as_of: date, *, count: bool = True) -> int | None:
     """Nightly step: SS, ROP, S, suggestion, status and ad advice for every active pair.
 
     One upsert statement; rows of pairs that no longer qualify (inactive SKU) are deleted.
     When the demand step slid the window incrementally in this run, only the pairs whose
-    inputs changed are computed and written (the others keep their figures and computed_at).
-    Returns the number of planning rows.
+    inputs changed are computed (into a temporary table) and written (the others keep their
+    figures and computed_at). Returns the number of planning rows (None when not `count`).
     """
     from inventory.models import FactsState
-    from inventory.window import state_is_current
+    from inventory.window import run_marks_present, state_is_current
 
     state = FactsState.objects.filter(pk=1).first() if state_is_current(as_of) else None
     incremental = bool(state and state.previous_run_started_at)
@@ -212,13 +247,25 @@ def planning_recompute(as_of: date) -> int:
             "now": connection.ops.adapt_datetimefield_value(now),
         }
     )
-    scope = ""
+    fill = {
+        "levels": ", ".join(values),
+        "eps": _EPS,
+        "select": _SELECT,
+        "columns": ", ".join(_COLUMNS),
+        "n_columns": ", ".join(f"n.{c}" for c in _COLUMNS),
+        "updates": ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS),
+        "sets": ", ".join(f"{c} = n.{c}" for c in _COLUMNS),
+    }
     with connection.cursor() as cursor:
-        if incremental:
+        if not incremental:
+            cursor.execute(_PLANNING_SQL.format(scope="", **fill), sql_params)
+        else:
             adapt = connection.ops.adapt_datetimefield_value
-            cursor.execute("DROP TABLE IF EXISTS sw_plan_scope")
+            moved = _MOVED_MARKED if run_marks_present() else _MOVED_ALL
+            for name in ("sw_plan_scope", "sw_plan_new"):
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
             cursor.execute(
-                _SCOPE_SQL,
+                _SCOPE_SQL.replace("{moved}", moved),
                 {
                     "since": adapt(state.run_started_at),
                     "prev": adapt(state.previous_run_started_at),
@@ -228,17 +275,20 @@ def planning_recompute(as_of: date) -> int:
             )
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE sw_plan_scope")
-            scope = _SCOPE_JOIN
-        cursor.execute(
-            _PLANNING_SQL.format(levels=", ".join(values), eps=_EPS, scope=scope), sql_params
-        )
-        if incremental:
-            cursor.execute("DROP TABLE sw_plan_scope")
+            # The level join (an expression on the SKU) is estimated at a few dozen rows, so
+            # PostgreSQL would look up facts and balances per scope row: hash joins instead.
+            _nestloop(cursor, False)
+            cursor.execute(_STAGE_SQL.format(scope=_SCOPE_JOIN, **fill), sql_params)
+            _nestloop(cursor, True)
+            cursor.execute(_UPDATE_SQL.format(**fill), sql_params)
+            cursor.execute(_INSERT_SQL.format(**fill), sql_params)
+            for name in ("sw_plan_scope", "sw_plan_new"):
+                cursor.execute(f"DROP TABLE {name}")
     if incremental:
         PlanningFigures.objects.filter(sku__active=False).delete()
     else:
         PlanningFigures.objects.exclude(computed_at=now).delete()
-    return PlanningFigures.objects.count()
+    return PlanningFigures.objects.count() if count else None
 
 
 def planning_recheck(pairs: set[tuple[int, int]]) -> list[int]:

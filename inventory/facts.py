@@ -15,7 +15,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -44,6 +44,8 @@ PROOF_COLUMNS = (
     "stock_days",  # compared as of the run's day (see window.stock_days_at)
 )
 _FLOATS = {"avg_daily_demand", "demand_std"}
+# Temporary tables a run leaves for its later steps, dropped when it ends.
+RUN_TABLES = ("sw_touched", "sw_moved", "sw_new_pairs", "sw_facts_before")
 
 
 @dataclass
@@ -62,13 +64,40 @@ class FullProof:
     pairs_different: list[tuple[int, int, str]] = field(default_factory=list)
 
 
+# Balance rows created more than this long before the last run started had a facts row made by
+# it (or an earlier run): a steady night looks only at newer ones. The margin covers a
+# transaction that created a balance before that run started and committed after it read.
+_NEW_BALANCE_MARGIN = timedelta(days=7)
+
+
 def facts_ensure_rows(as_of: date) -> int:
     """Insert a SkuFacts row (zero figures, as of `as_of`) for each balance that has none.
 
-    Existing rows are not touched: the later steps write only what changed.
+    Existing rows are not touched: the later steps write only what changed. The pairs inserted
+    stay in the temporary table `sw_new_pairs` for the later steps of the run (planning).
+    After a run with a window state, only balances created since shortly before that run are
+    looked at (an anti-join of every balance with every facts row otherwise).
     """
     now = timezone.now()
+    state = FactsState.objects.filter(pk=1).first()
+    recent, params = "", []
+    if state and state.as_of is not None and state.run_started_at is not None:
+        recent = "AND b.updated_at >= %s"
+        params.append(
+            connection.ops.adapt_datetimefield_value(state.run_started_at - _NEW_BALANCE_MARGIN)
+        )
     with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sw_new_pairs")
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE sw_new_pairs AS
+            SELECT b.warehouse_id, b.sku_id FROM inventory_stockbalance b
+            WHERE NOT EXISTS (SELECT 1 FROM inventory_skufacts f
+                              WHERE f.warehouse_id = b.warehouse_id AND f.sku_id = b.sku_id)
+            {recent}
+            """,  # noqa: S608 - a fixed fragment
+            params,
+        )
         cursor.execute(
             """
             INSERT INTO inventory_skufacts (warehouse_id, sku_id, as_of, avg_daily_demand,
@@ -76,11 +105,9 @@ def facts_ensure_rows(as_of: date) -> int:
                 cogs_window, abc_class, oldest_unit_age_days, units_sold_slow_window,
                 slow_mover, computed_at, window_opening, window_closing, demand_s1, demand_s2,
                 cogs_window_e4, stock_days, oldest_unit_date)
-            SELECT b.warehouse_id, b.sku_id, %s, 0, 0, 0, 0, 0, 0, '', NULL, 0, FALSE, %s,
+            SELECT n.warehouse_id, n.sku_id, %s, 0, 0, 0, 0, 0, 0, '', NULL, 0, FALSE, %s,
                    0, 0, 0, 0, 0, 0, NULL
-            FROM inventory_stockbalance b
-            WHERE NOT EXISTS (SELECT 1 FROM inventory_skufacts f
-                              WHERE f.warehouse_id = b.warehouse_id AND f.sku_id = b.sku_id)
+            FROM sw_new_pairs n
             """,
             [
                 connection.ops.adapt_datefield_value(as_of),
@@ -116,21 +143,25 @@ def recompute(
             log(f"[{number}/{total}] {name}…")
         started = time.perf_counter()
         with transaction.atomic():
+            _tune_session()
             func(as_of)
         timings.append(StepTiming(name, time.perf_counter() - started))
         if log:
             log(f"[{number}/{total}] {name}: {timings[-1].seconds:.2f} s")
         logger.info("recompute %s step %s took %.2f s", as_of, name, timings[-1].seconds)
 
-    if full:
-        timed("rollup proof", lambda day: _prove_rollup(day, proof))
-    for _order, name, step in hooks.nightly_steps:
-        timed(name, step)
-    if full and proof.pairs_compared is not None:
-        _compare_snapshot(proof, as_of)
-    with connection.cursor() as cursor:
-        for name in ("sw_touched", "sw_moved", "sw_facts_before"):
-            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    try:
+        if full:
+            timed("rollup proof", lambda day: _prove_rollup(day, proof))
+        for _order, name, step in hooks.nightly_steps:
+            timed(name, step)
+        if full and proof.pairs_compared is not None:
+            _compare_snapshot(proof, as_of)
+    finally:
+        if connection.connection is not None and not connection.needs_rollback:
+            with connection.cursor() as cursor:
+                for name in RUN_TABLES:
+                    cursor.execute(f"DROP TABLE IF EXISTS {name}")
     if full and log:
         log(
             f"rollup rows that differed from the ledger: {proof.rollup_rows_wrong}; "
@@ -142,6 +173,17 @@ def recompute(
             )
         )
     return timings
+
+
+def _tune_session() -> None:
+    """Settings for the rest of this step's transaction (PostgreSQL). The nightly statements
+    are planned as costly (100k-row joins) but run in tens of milliseconds: compiling them
+    with JIT cost more than it saved (20–60 ms a statement, measured with EXPLAIN ANALYZE).
+    Sorts and hashes of 100k rows fit in 32 MB instead of spilling to disk."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '32MB'")
 
 
 def _prove_rollup(as_of: date, proof: FullProof) -> None:
