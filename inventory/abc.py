@@ -1,8 +1,8 @@
 """ABC class per (warehouse, SKU) by COGS value over the demand window (DOMAIN.md "Counts").
 
-One nightly step, one set-based statement: the classification (window functions, portable to
-SQLite >= 3.33 and PostgreSQL) written into SkuFacts by one UPDATE ... FROM of the rows whose
-class or COGS changed. No Python loop over SKUs; the only loop is over
+One nightly step, two set-based statements: the classification (window functions, portable to
+SQLite >= 3.33 and PostgreSQL) keeps only the rows whose class or COGS changed in a temporary
+table, then one UPDATE ... FROM writes them into SkuFacts. No Python loop over SKUs; the only loop is over
 warehouses, to turn each one's local calendar days into instants.
 
 Money is ranked in ten-thousandths of the currency (unit_cost has 4 decimals) as whole numbers,
@@ -42,41 +42,50 @@ _VALUE_FROM_LEDGER = (
 )
 _VALUE_FROM_STATE = ("f.cogs_window_e4", "")
 
-# One UPDATE from the ranking; only rows whose value or class changed are written (a nightly
-# run after the demand step wrote the COGS changes few rows). The first row of a warehouse
+# The ranking, keeping only the rows whose value or class changed (after the demand step wrote
+# the COGS, a night changes the class of about 1 % of the pairs). The first row of a warehouse
 # (always A) is the one whose running sum is its own value.
 _CLASSIFY_SQL = """
+CREATE TEMP TABLE abc_changed AS
 WITH bounds (warehouse_id, start_at, end_at) AS (VALUES {bounds}),
 {cogs}
 valued AS (
     SELECT f.id, f.warehouse_id, s.seller_sku, {value} AS value,
-           CASE WHEN {value} > 0 THEN {value} ELSE 0 END AS pos
+           CASE WHEN {value} > 0 THEN {value} ELSE 0 END AS pos,
+           f.abc_class AS old_class, f.cogs_window AS old_cogs
     FROM inventory_skufacts f
     JOIN bounds b ON b.warehouse_id = f.warehouse_id
     JOIN inventory_sku s ON s.id = f.sku_id
     {cogs_join}
 ),
 ranked AS (
-    SELECT id, value, pos,
+    SELECT id, value, pos, old_class, old_cogs,
            SUM(pos) OVER (PARTITION BY warehouse_id ORDER BY pos DESC, seller_sku
                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
            SUM(pos) OVER (PARTITION BY warehouse_id) AS total
     FROM valued
 ),
 classified AS (
-    SELECT id, value,
+    SELECT id, value, old_class, old_cogs,
            CASE WHEN pos <= 0 THEN 'C'
                 WHEN cum = pos OR cum * 100 <= total * {a_pct} THEN 'A'
                 WHEN (cum - pos) * 100 < total * {b_pct} THEN 'B'
                 ELSE 'C' END AS abc_class
     FROM ranked
+),
+changed AS (
+    SELECT id, value, abc_class FROM classified
+    WHERE old_class <> abc_class OR old_cogs <> value / {scale}.0
 )
+SELECT id, value, abc_class FROM changed
+"""
+# A handful of rows: written through the primary key (joined into the ranking statement, the
+# estimate of 100k rows would make PostgreSQL hash the whole facts table again).
+_WRITE_SQL = """
 UPDATE inventory_skufacts
 SET cogs_window = c.value / {scale}.0, abc_class = c.abc_class
-FROM classified c
+FROM abc_changed c
 WHERE inventory_skufacts.id = c.id
-  AND (inventory_skufacts.abc_class <> c.abc_class
-       OR inventory_skufacts.cogs_window <> c.value / {scale}.0)
 """
 
 
@@ -125,4 +134,7 @@ def abc_classify(as_of: date) -> None:
         b_pct=B_SHARE_PCT,
     )
     with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS abc_changed")
         cursor.execute(classify, params)
+        cursor.execute(_WRITE_SQL.format(scale=_SCALE))
+        cursor.execute("DROP TABLE abc_changed")
