@@ -110,12 +110,27 @@ final AS (
 )
 """
 
-_COLUMNS = (
-    "on_hand, on_order, avg_daily_demand, demand_std, lead_time_days, lead_time_std_days, "
-    "lead_time_std_source, service_level, z, safety_stock, reorder_point, safety_stock_units, "
-    "reorder_point_units, order_up_to, suggested_order_qty, days_of_cover, status, urgency, "
-    "ad_advice"
-).split(", ")
+_COLUMNS = [
+    "on_hand",
+    "on_order",
+    "avg_daily_demand",
+    "demand_std",
+    "lead_time_days",
+    "lead_time_std_days",
+    "lead_time_std_source",
+    "service_level",
+    "z",
+    "safety_stock",
+    "reorder_point",
+    "safety_stock_units",
+    "reorder_point_units",
+    "order_up_to",
+    "suggested_order_qty",
+    "days_of_cover",
+    "status",
+    "urgency",
+    "ad_advice",
+]
 _SELECT = """
 SELECT warehouse_id, sku_id, on_hand, on_order, d AS avg_daily_demand, sd AS demand_std,
        lt AS lead_time_days, lt_std AS lead_time_std_days, lt_std_source AS lead_time_std_source,
@@ -232,7 +247,8 @@ def planning_recompute(as_of: date, *, count: bool = True) -> int | None:
     When the demand step slid the window incrementally in this run, only the pairs whose
     inputs changed are computed (into a temporary table), and only the rows whose figures
     changed are written: `as_of`, `computed_at` and `checked_at` of a row say when its figures
-    last changed (the alerts step looks at those rows only). Returns the number of planning rows (None when not `count`).
+    last changed (the alerts step looks at those rows only). Returns the number of planning
+    rows (None when not `count`).
     """
     from inventory.models import FactsState
     from inventory.window import run_marks_present, state_is_current

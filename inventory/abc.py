@@ -2,8 +2,8 @@
 
 One nightly step, two set-based statements: the classification (window functions, portable to
 SQLite >= 3.33 and PostgreSQL) keeps only the rows whose class or COGS changed in a temporary
-table, then one UPDATE ... FROM writes them into SkuFacts. No Python loop over SKUs; the only loop is over
-warehouses, to turn each one's local calendar days into instants.
+table, then one UPDATE ... FROM writes them into SkuFacts. No Python loop over SKUs; the only
+loop is over warehouses, to turn each one's local calendar days into instants.
 
 Money is ranked in ten-thousandths of the currency (unit_cost has 4 decimals) as whole numbers,
 so the 80 % / 95 % boundaries are compared exactly on SQLite too, whose decimals are floats.
