@@ -14,7 +14,7 @@ proves the incremental figures right: the kept rollup against one rebuilt from t
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -63,39 +63,22 @@ class FullProof:
     pairs_different: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-# Balance rows created more than this long before the last run started had a facts row made by
-# it (or an earlier run): a steady night looks only at newer ones. The margin covers a
-# transaction that created a balance before that run started and committed after it read.
-_NEW_BALANCE_MARGIN = timedelta(days=7)
-
-
 def facts_ensure_rows(as_of: date) -> int:
     """Insert a SkuFacts row (zero figures, as of `as_of`) for each balance that has none.
 
     Existing rows are not touched: the later steps write only what changed. The pairs inserted
     stay in the temporary table `sw_new_pairs` for the later steps of the run (planning).
-    After a run with a window state, only balances created since shortly before that run are
-    looked at (an anti-join of every balance with every facts row otherwise).
     """
     now = timezone.now()
-    state = FactsState.objects.filter(pk=1).first()
-    recent, params = "", []
-    if state and state.as_of is not None and state.run_started_at is not None:
-        recent = "AND b.updated_at >= %s"
-        params.append(
-            connection.ops.adapt_datetimefield_value(state.run_started_at - _NEW_BALANCE_MARGIN)
-        )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS sw_new_pairs")
         cursor.execute(
-            f"""
+            """
             CREATE TEMP TABLE sw_new_pairs AS
             SELECT b.warehouse_id, b.sku_id FROM inventory_stockbalance b
             WHERE NOT EXISTS (SELECT 1 FROM inventory_skufacts f
                               WHERE f.warehouse_id = b.warehouse_id AND f.sku_id = b.sku_id)
-            {recent}
-            """,  # noqa: S608 - a fixed fragment
-            params,
+            """
         )
         cursor.execute(
             """
@@ -214,8 +197,7 @@ def _compare_snapshot(proof: FullProof, as_of: date) -> None:
     (with the first column that does) come back, so memory does not grow with the catalogue
     (fetching 100k rows of 13 columns held ~45 MiB in the process)."""
     after = [
-        stock_days_at("b", as_of) if name == "stock_days" else f"b.{name}"
-        for name in PROOF_COLUMNS
+        stock_days_at("b", as_of) if name == "stock_days" else f"b.{name}" for name in PROOF_COLUMNS
     ]
     postgres = connection.vendor == "postgresql"
     same = []
