@@ -56,11 +56,11 @@ class AlertsConfig(AppConfig):
 
     def ready(self):
         from alerts import checks  # noqa: F401  (registers the settings check)
-        from alerts.planning import planning_recompute
+        from alerts.planning import planning_nightly
         from alerts.services import alerts_nightly
         from inventory import hooks
 
-        hooks.register_nightly_step(PLANNING_STEP_ORDER, "planning", planning_recompute)
+        hooks.register_nightly_step(PLANNING_STEP_ORDER, "planning", planning_nightly)
         hooks.register_nightly_step(ALERTS_STEP_ORDER, "alerts", alerts_nightly)
         hooks.on_movements_posted(enqueue_recheck)
         from alerts.tiles import open_alerts_tile, reorder_today_tile

@@ -49,17 +49,17 @@ def _by_language(recipients: list[Recipient]) -> dict[str, list[str]]:
     return groups
 
 
-def alert_opened_emails_enqueue(alert_ids: list[int]) -> list[str]:
+def alert_opened_emails_enqueue(alert_ids: list[int]) -> int:
     """Write one opening email per alert (one per language among the warehouse's purchasers).
 
-    Call inside the transaction that opened the alerts. Returns the dedup keys written.
+    Call inside the transaction that opened the alerts. Returns the number of emails written.
     Works in chunks, so a night that opens tens of thousands of alerts holds only a chunk of
     them (and their rendered emails) in memory at a time.
     """
-    keys: list[str] = []
+    written = 0
     for start in range(0, len(alert_ids), ALERT_CHUNK):
-        keys += _alert_opened_chunk(alert_ids[start : start + ALERT_CHUNK])
-    return keys
+        written += len(_alert_opened_chunk(alert_ids[start : start + ALERT_CHUNK]))
+    return written
 
 
 ALERT_CHUNK = 1000

@@ -1,9 +1,11 @@
 """Planning figures (SS, ROP, order-up-to, suggestion, status, ad advice), set-based.
 
-The nightly step is one INSERT … SELECT … ON CONFLICT DO UPDATE over every (warehouse, SKU)
-with demand facts, on PostgreSQL and SQLite alike. z is computed in Python (statistics) once per
-distinct service level and joined in as a tiny VALUES table; the rest of the arithmetic is SQL,
-in the same order of operations as alerts/formulas.py so both give the same doubles.
+The nightly step is set-based SQL (alerts/planning_sql.py), on PostgreSQL and SQLite alike: an
+upsert of every (warehouse, SKU) with demand facts on a rebuild night; on a steady night only
+the pairs whose inputs changed, staged then written where their figures changed. z is computed
+in Python (statistics) once per distinct service level and joined in as a tiny VALUES table;
+the rest of the arithmetic is SQL, in the same order of operations as alerts/formulas.py so
+both give the same doubles.
 
 The real-time check after a posting (`planning_recheck`) keeps the stored SS/ROP and only
 re-evaluates on hand, on order, status, suggestion and ad advice for the touched pairs.
@@ -16,178 +18,38 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from alerts import formulas
+from alerts import formulas, planning_sql
 from alerts.models import PlanningFigures
 from inventory.models import OPEN_PO_STATUSES, SKU, SkuFacts, StockBalance
 from inventory.selectors import on_order_by_key
-
-_EPS = "CAST(0.000000001 AS DOUBLE PRECISION)"
-
-_PLANNING_SQL = """
-WITH zt (level_key, service_level, z) AS (VALUES {levels}),
-learned AS (
-    SELECT sku_id, COUNT(*) AS n,
-           CAST(SUM(actual_lead_time_days) AS DOUBLE PRECISION) AS s1,
-           CAST(SUM(actual_lead_time_days * actual_lead_time_days) AS DOUBLE PRECISION) AS s2
-    FROM inventory_purchaseorderline
-    WHERE actual_lead_time_days IS NOT NULL
-    GROUP BY sku_id
-    HAVING COUNT(*) >= 3
-),
-open_orders AS (
-    SELECT po.warehouse_id, l.sku_id, SUM(l.quantity - l.received_quantity) AS qty
-    FROM inventory_purchaseorderline l
-    JOIN inventory_purchaseorder po ON po.id = l.purchase_order_id
-    WHERE po.status IN (%(open1)s, %(open2)s)
-    GROUP BY po.warehouse_id, l.sku_id
-),
-base AS (
-    SELECT f.warehouse_id, f.sku_id, f.as_of, f.slow_mover,
-           COALESCE(b.on_hand, 0) AS on_hand,
-           COALESCE(oo.qty, 0) AS on_order,
-           f.avg_daily_demand AS d,
-           f.demand_std AS sd,
-           COALESCE(s.lead_time_days, sup.lead_time_days, 0)
-               + COALESCE(s.logistics_days, sup.logistics_days, 0) AS lt,
-           CASE WHEN s.lead_time_std_days IS NOT NULL
-                    THEN CAST(s.lead_time_std_days AS DOUBLE PRECISION)
-                WHEN sup.lead_time_std_days > 0
-                    THEN CAST(sup.lead_time_std_days AS DOUBLE PRECISION)
-                WHEN ln.n IS NOT NULL AND ln.s2 - ln.s1 * ln.s1 / ln.n > 0
-                    THEN SQRT((ln.s2 - ln.s1 * ln.s1 / ln.n) / (ln.n - 1))
-                ELSE CAST(0 AS DOUBLE PRECISION) END AS lt_std,
-           CASE WHEN s.lead_time_std_days IS NOT NULL THEN 'sku'
-                WHEN sup.lead_time_std_days > 0 THEN 'supplier'
-                WHEN ln.n IS NOT NULL THEN 'learned'
-                ELSE 'default' END AS lt_std_source,
-           zt.service_level, zt.z,
-           CASE WHEN s.case_pack < 1 THEN 1 ELSE s.case_pack END AS case_pack,
-           s.moq
-    FROM inventory_skufacts f {scope}
-    JOIN inventory_sku s ON s.id = f.sku_id
-    LEFT JOIN inventory_supplier sup ON sup.id = s.supplier_id
-    LEFT JOIN inventory_stockbalance b ON b.warehouse_id = f.warehouse_id AND b.sku_id = f.sku_id
-    LEFT JOIN open_orders oo ON oo.warehouse_id = f.warehouse_id AND oo.sku_id = f.sku_id
-    LEFT JOIN learned ln ON ln.sku_id = f.sku_id
-    JOIN zt ON zt.level_key
-        = CAST(ROUND(COALESCE(s.service_level, %(default_level)s) * 10000) AS INTEGER)
-    WHERE s.active = TRUE
-),
-safety AS (
-    SELECT base.*, z * SQRT(lt * sd * sd + d * d * lt_std * lt_std) AS ss FROM base
-),
-points AS (
-    SELECT safety.*,
-           d * lt + ss AS rop,
-           d * (lt + %(review)s) + ss AS s_level,
-           CAST(CEILING(ss - {eps}) AS INTEGER) AS ss_units,
-           CAST(CEILING(d * lt + ss - {eps}) AS INTEGER) AS rop_units,
-           CASE WHEN d > 0 THEN on_hand / d END AS cover
-    FROM safety
-),
-judged AS (
-    SELECT points.*,
-           CASE WHEN on_hand <= 0 THEN 'STOCKOUT'
-                WHEN on_hand <= ss_units THEN 'BELOW_SAFETY'
-                WHEN on_hand + on_order <= rop_units THEN 'REORDER'
-                WHEN cover IS NULL OR cover > %(overstock)s THEN 'OVERSTOCK'
-                ELSE 'OK' END AS status,
-           CAST(CEILING(s_level - (on_hand + on_order) - {eps}) AS INTEGER) AS short_units
-    FROM points
-),
-final AS (
-    SELECT judged.*,
-           CASE WHEN short_units <= 0 THEN 0
-                WHEN (short_units + case_pack - 1) / case_pack * case_pack < moq THEN moq
-                ELSE (short_units + case_pack - 1) / case_pack * case_pack END AS suggested,
-           CASE status WHEN 'STOCKOUT' THEN 0 WHEN 'BELOW_SAFETY' THEN 1 WHEN 'REORDER' THEN 2
-                       WHEN 'OVERSTOCK' THEN 3 ELSE 4 END AS urgency,
-           CASE WHEN status IN ('STOCKOUT', 'BELOW_SAFETY') THEN 'PAUSE'
-                WHEN cover IS NOT NULL AND cover < lt THEN 'REDUCE'
-                WHEN slow_mover OR status = 'OVERSTOCK' THEN 'PUSH'
-                ELSE 'KEEP' END AS ad_advice
-    FROM judged
-)
-INSERT INTO alerts_planningfigures (
-    warehouse_id, sku_id, as_of, on_hand, on_order, avg_daily_demand, demand_std,
-    lead_time_days, lead_time_std_days, lead_time_std_source, service_level, z,
-    safety_stock, reorder_point, safety_stock_units, reorder_point_units, order_up_to,
-    suggested_order_qty, days_of_cover, status, urgency, ad_advice, computed_at, checked_at
-)
-SELECT warehouse_id, sku_id, %(as_of)s, on_hand, on_order, d, sd,
-       lt, lt_std, lt_std_source, service_level, z,
-       ss, rop, ss_units, rop_units, s_level,
-       suggested, cover, status, urgency, ad_advice, %(now)s, %(now)s
-FROM final
-WHERE TRUE
-ON CONFLICT (warehouse_id, sku_id) DO UPDATE SET
-    as_of = excluded.as_of,
-    on_hand = excluded.on_hand,
-    on_order = excluded.on_order,
-    avg_daily_demand = excluded.avg_daily_demand,
-    demand_std = excluded.demand_std,
-    lead_time_days = excluded.lead_time_days,
-    lead_time_std_days = excluded.lead_time_std_days,
-    lead_time_std_source = excluded.lead_time_std_source,
-    service_level = excluded.service_level,
-    z = excluded.z,
-    safety_stock = excluded.safety_stock,
-    reorder_point = excluded.reorder_point,
-    safety_stock_units = excluded.safety_stock_units,
-    reorder_point_units = excluded.reorder_point_units,
-    order_up_to = excluded.order_up_to,
-    suggested_order_qty = excluded.suggested_order_qty,
-    days_of_cover = excluded.days_of_cover,
-    status = excluded.status,
-    urgency = excluded.urgency,
-    ad_advice = excluded.ad_advice,
-    computed_at = excluded.computed_at,
-    checked_at = excluded.checked_at
-"""
 
 
 def _level_key(level) -> int:
     return round(float(level) * 10000)
 
 
-# After an incremental demand step: only the pairs whose inputs may have changed, gathered
-# first with hash joins (joined into the big statement, they would drive 100k index lookups).
-# Facts rows are stamped when their figures change; SKUs and suppliers when saved; on hand and
-# on order are compared with what the row holds (a purchase order sent or cancelled posts
-# nothing).
-_SCOPE_SQL = """
-CREATE TEMP TABLE sw_plan_scope AS
-SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f WHERE f.computed_at >= %(since)s
-UNION
-SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f
-JOIN inventory_sku s ON s.id = f.sku_id
-LEFT JOIN inventory_supplier sup ON sup.id = s.supplier_id
-WHERE s.updated_at >= %(prev)s OR sup.updated_at >= %(prev)s
-UNION
-SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f
-LEFT JOIN alerts_planningfigures p ON p.warehouse_id = f.warehouse_id AND p.sku_id = f.sku_id
-LEFT JOIN inventory_stockbalance b ON b.warehouse_id = f.warehouse_id AND b.sku_id = f.sku_id
-WHERE p.id IS NULL OR p.on_hand <> COALESCE(b.on_hand, 0)
-UNION
-SELECT po.warehouse_id, l.sku_id FROM inventory_purchaseorderline l
-JOIN inventory_purchaseorder po ON po.id = l.purchase_order_id
-WHERE po.status IN (%(open1)s, %(open2)s)
-UNION
-SELECT warehouse_id, sku_id FROM alerts_planningfigures WHERE on_order <> 0
-"""
-_SCOPE_JOIN = "JOIN sw_plan_scope sc ON sc.warehouse_id = f.warehouse_id AND sc.sku_id = f.sku_id"
+def _nestloop(cursor, enabled: bool) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(f"SET LOCAL enable_nestloop = {'on' if enabled else 'off'}")
 
 
-def planning_recompute(as_of: date) -> int:
+def planning_nightly(as_of: date) -> None:
+    """The nightly step: `planning_recompute` without counting the rows afterwards."""
+    planning_recompute(as_of, count=False)
+
+
+def planning_recompute(as_of: date, *, count: bool = True) -> int | None:
     """Nightly step: SS, ROP, S, suggestion, status and ad advice for every active pair.
 
     One upsert statement; rows of pairs that no longer qualify (inactive SKU) are deleted.
     When the demand step slid the window incrementally in this run, only the pairs whose
-    inputs changed are computed and written (the others keep their figures and computed_at).
-    Returns the number of planning rows.
+    inputs changed are computed (into a temporary table), and only the rows whose figures
+    changed are written: `as_of`, `computed_at` and `checked_at` of a row say when its figures
+    last changed (the alerts step looks at those rows only). Returns the number of planning
+    rows (None when not `count`).
     """
     from inventory.models import FactsState
-    from inventory.window import state_is_current
+    from inventory.window import run_marks_present, state_is_current
 
     state = FactsState.objects.filter(pk=1).first() if state_is_current(as_of) else None
     incremental = bool(state and state.previous_run_started_at)
@@ -212,13 +74,26 @@ def planning_recompute(as_of: date) -> int:
             "now": connection.ops.adapt_datetimefield_value(now),
         }
     )
-    scope = ""
+    fill = {
+        "levels": ", ".join(values),
+        "eps": planning_sql.EPS,
+        "select": planning_sql.SELECT,
+        "columns": ", ".join(planning_sql.COLUMNS),
+        "n_columns": ", ".join(f"n.{c}" for c in planning_sql.COLUMNS),
+        "updates": ", ".join(f"{c} = excluded.{c}" for c in planning_sql.COLUMNS),
+        "sets": ", ".join(f"{c} = n.{c}" for c in planning_sql.COLUMNS),
+        "changed": planning_sql.changed_sql("alerts_planningfigures", "n"),
+    }
     with connection.cursor() as cursor:
-        if incremental:
+        if not incremental:
+            cursor.execute(planning_sql.PLANNING_SQL.format(scope="", **fill), sql_params)
+        else:
             adapt = connection.ops.adapt_datetimefield_value
-            cursor.execute("DROP TABLE IF EXISTS sw_plan_scope")
+            moved = planning_sql.MOVED_MARKED if run_marks_present() else planning_sql.MOVED_ALL
+            for name in ("sw_plan_scope", "sw_plan_new"):
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
             cursor.execute(
-                _SCOPE_SQL,
+                planning_sql.SCOPE_SQL.replace("{moved}", moved),
                 {
                     "since": adapt(state.run_started_at),
                     "prev": adapt(state.previous_run_started_at),
@@ -228,17 +103,22 @@ def planning_recompute(as_of: date) -> int:
             )
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE sw_plan_scope")
-            scope = _SCOPE_JOIN
-        cursor.execute(
-            _PLANNING_SQL.format(levels=", ".join(values), eps=_EPS, scope=scope), sql_params
-        )
-        if incremental:
-            cursor.execute("DROP TABLE sw_plan_scope")
+            # The level join (an expression on the SKU) is estimated at a few dozen rows, so
+            # PostgreSQL would look up facts and balances per scope row: hash joins instead.
+            _nestloop(cursor, False)
+            cursor.execute(
+                planning_sql.STAGE_SQL.format(scope=planning_sql.SCOPE_JOIN, **fill), sql_params
+            )
+            _nestloop(cursor, True)
+            cursor.execute(planning_sql.UPDATE_SQL.format(**fill), sql_params)
+            cursor.execute(planning_sql.INSERT_SQL.format(**fill), sql_params)
+            for name in ("sw_plan_scope", "sw_plan_new"):
+                cursor.execute(f"DROP TABLE {name}")
     if incremental:
         PlanningFigures.objects.filter(sku__active=False).delete()
     else:
         PlanningFigures.objects.exclude(computed_at=now).delete()
-    return PlanningFigures.objects.count()
+    return PlanningFigures.objects.count() if count else None
 
 
 def planning_recheck(pairs: set[tuple[int, int]]) -> list[int]:

@@ -42,6 +42,20 @@ WHERE resolved_at IS NULL
   {scope}
 """
 
+# The same for the rows computed since a moment (the nightly step after an incremental
+# planning step): one pass over the open alerts and the planning rows, then the few alerts to
+# resolve by primary key.
+_RESOLVE_SINCE_SQL = """
+UPDATE alerts_alert SET resolved_at = %(now)s, resolved_status = COALESCE(x.status, '')
+FROM (
+    SELECT a.id, p.status FROM alerts_alert a
+    LEFT JOIN alerts_planningfigures p ON p.warehouse_id = a.warehouse_id AND p.sku_id = a.sku_id
+    WHERE a.resolved_at IS NULL
+      AND (p.id IS NULL OR (p.computed_at >= %(since)s AND p.status NOT IN {alerting}))
+) x
+WHERE alerts_alert.id = x.id
+"""
+
 _ESCALATE_SQL = """
 UPDATE alerts_alert SET status = p.status, urgency = p.urgency, severity = {severity}
 FROM alerts_planningfigures p
@@ -78,14 +92,6 @@ _SCOPE_ALERTS = (
 )
 
 
-_SINCE_ALERTS = (
-    "AND alerts_alert.id IN (SELECT a.id FROM alerts_alert a "
-    "LEFT JOIN alerts_planningfigures s ON s.warehouse_id = a.warehouse_id "
-    "AND s.sku_id = a.sku_id WHERE a.resolved_at IS NULL "
-    "AND (s.id IS NULL OR s.computed_at >= %(since)s))"
-)
-
-
 def _scope(
     planning_ids: list[int] | None, alias: str, since: datetime | None = None
 ) -> tuple[str, dict]:
@@ -93,8 +99,6 @@ def _scope(
     computed since `since` (none: everything)."""
     if since is not None:
         stamp = {"since": connection.ops.adapt_datetimefield_value(since)}
-        if alias == "alerts_alert":
-            return _SINCE_ALERTS, stamp
         return f"AND {alias}.computed_at >= %(since)s", stamp
     if planning_ids is None:
         return "", {}
@@ -129,15 +133,23 @@ def alerts_sync(
     now = timezone.now()
     named = {"now": connection.ops.adapt_datetimefield_value(now), "trigger": trigger}
     with transaction.atomic(), connection.cursor() as cursor:
+        if changed_since is not None and connection.vendor == "postgresql":
+            # Tens of thousands of rows in scope: hash joins, not an index lookup per alert.
+            cursor.execute("SET LOCAL enable_nestloop = off")
         for sql, alias in (
-            (_RESOLVE_SQL, "alerts_alert"),
+            (_RESOLVE_SQL if changed_since is None else _RESOLVE_SINCE_SQL, "alerts_alert"),
             (_ESCALATE_SQL, "p"),
             (_OPEN_SQL, "p"),
         ):
-            scope_sql, scope_params = _scope(planning_ids, alias, changed_since)
+            if sql is _RESOLVE_SINCE_SQL:
+                scope_sql, scope_params = "", _scope(None, "p", changed_since)[1]
+            else:
+                scope_sql, scope_params = _scope(planning_ids, alias, changed_since)
             sql = _statement(sql).replace("{scope}", scope_sql)
             cursor.execute(sql, {**named, **scope_params})
         opened = sorted(row[0] for row in cursor.fetchall())
+        if changed_since is not None and connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_nestloop = on")
         if opened:
             emails.alert_opened_emails_enqueue(opened)
     if opened:

@@ -71,6 +71,23 @@ def plain_scan(as_of: date) -> int:
         return cursor.fetchone()[0]
 
 
+def rollup_day_correlation() -> float | None:
+    """How closely the rollup's physical order follows its days (PostgreSQL statistics).
+
+    The posting service appends a day's rows as the day goes, so a production rollup is laid
+    out by day (≈ 1); seeds before 26 November 2026 wrote it per SKU (≈ 0), which spreads the
+    rows of the days a night reads over the whole table."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT correlation FROM pg_stats WHERE tablename = 'inventory_dailystock' "
+            "AND attname = 'day'"
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def rolled_back(as_of: date, **options) -> tuple[float, dict[str, float]]:
     """One nightly run as of `as_of` inside a transaction that is rolled back."""
     try:
@@ -145,6 +162,17 @@ def main() -> None:
     r = measure(as_of, args.runs)
     scan = r["scan_s"]
     print(f"plain scan: {scan:.3f} s ({r['scan_groups']:,} SKU groups)")
+    layout = rollup_day_correlation()
+    if layout is not None:
+        print(
+            f"daily rollup laid out by day: correlation {layout:.2f}"
+            + (
+                ""
+                if layout > 0.9
+                else " (an older seed: `CLUSTER inventory_dailystock USING dailystock_day` "
+                "lays it out as the posting service does)"
+            )
+        )
     print(f"(the night before, committed: {r['prepare_s']:.1f} s)")
     for label, title in (
         ("steady", "steady night (slides the window by a day)"),

@@ -1,9 +1,9 @@
 """ABC class per (warehouse, SKU) by COGS value over the demand window (DOMAIN.md "Counts").
 
-One nightly step, two set-based statements: the classification is read into a temporary table
-(window functions, portable to SQLite >= 3.33 and PostgreSQL), then written into SkuFacts with
-one UPDATE ... FROM of the rows that changed. No Python loop over SKUs; the only loop is over
-warehouses, to turn each one's local calendar days into instants.
+One nightly step, two set-based statements: the classification (window functions, portable to
+SQLite >= 3.33 and PostgreSQL) keeps only the rows whose class or COGS changed in a temporary
+table, then one UPDATE ... FROM writes them into SkuFacts. No Python loop over SKUs; the only
+loop is over warehouses, to turn each one's local calendar days into instants.
 
 Money is ranked in ten-thousandths of the currency (unit_cost has 4 decimals) as whole numbers,
 so the 80 % / 95 % boundaries are compared exactly on SQLite too, whose decimals are floats.
@@ -32,51 +32,60 @@ cogs AS (
     JOIN bounds b ON b.warehouse_id = m.warehouse_id
     WHERE m.kind IN (%s, %s) AND m.occurred_at >= b.start_at AND m.occurred_at < b.end_at
     GROUP BY m.warehouse_id, m.sku_id
-)"""
-# … or, when the demand step has just slid the window to the same day, from its state (the
-# same integers, kept per pair in inventory/window.py): no ledger read at all.
-_COGS_FROM_STATE = """
-cogs AS (
-    SELECT warehouse_id, sku_id, cogs_window_e4 AS value FROM inventory_skufacts
-    WHERE cogs_window_e4 <> 0
-)"""
+),"""
+# … or, when the demand step has just slid the window to the same day, its state (the same
+# integers, kept per pair in inventory/window.py, which also wrote cogs_window): no ledger read,
+# no join.
+_VALUE_FROM_LEDGER = (
+    "COALESCE(c.value, 0)",
+    "LEFT JOIN cogs c ON c.warehouse_id = f.warehouse_id AND c.sku_id = f.sku_id",
+)
+_VALUE_FROM_STATE = ("f.cogs_window_e4", "")
 
+# The ranking, keeping only the rows whose value or class changed (after the demand step wrote
+# the COGS, a night changes the class of about 1 % of the pairs). The first row of a warehouse
+# (always A) is the one whose running sum is its own value.
 _CLASSIFY_SQL = """
-CREATE TEMP TABLE abc_result AS
+CREATE TEMP TABLE abc_changed AS
 WITH bounds (warehouse_id, start_at, end_at) AS (VALUES {bounds}),
-{cogs},
+{cogs}
 valued AS (
-    SELECT f.id, f.warehouse_id, s.seller_sku, COALESCE(c.value, 0) AS value,
-           CASE WHEN c.value > 0 THEN c.value ELSE 0 END AS pos
+    SELECT f.id, f.warehouse_id, s.seller_sku, {value} AS value,
+           CASE WHEN {value} > 0 THEN {value} ELSE 0 END AS pos,
+           f.abc_class AS old_class, f.cogs_window AS old_cogs
     FROM inventory_skufacts f
     JOIN bounds b ON b.warehouse_id = f.warehouse_id
     JOIN inventory_sku s ON s.id = f.sku_id
-    LEFT JOIN cogs c ON c.warehouse_id = f.warehouse_id AND c.sku_id = f.sku_id
+    {cogs_join}
 ),
 ranked AS (
-    SELECT id, value, pos,
+    SELECT id, value, pos, old_class, old_cogs,
            SUM(pos) OVER (PARTITION BY warehouse_id ORDER BY pos DESC, seller_sku
                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
-           SUM(pos) OVER (PARTITION BY warehouse_id) AS total,
-           ROW_NUMBER() OVER (PARTITION BY warehouse_id ORDER BY pos DESC, seller_sku) AS rn
+           SUM(pos) OVER (PARTITION BY warehouse_id) AS total
     FROM valued
+),
+classified AS (
+    SELECT id, value, old_class, old_cogs,
+           CASE WHEN pos <= 0 THEN 'C'
+                WHEN cum = pos OR cum * 100 <= total * {a_pct} THEN 'A'
+                WHEN (cum - pos) * 100 < total * {b_pct} THEN 'B'
+                ELSE 'C' END AS abc_class
+    FROM ranked
+),
+changed AS (
+    SELECT id, value, abc_class FROM classified
+    WHERE old_class <> abc_class OR old_cogs <> value / {scale}.0
 )
-SELECT id, value,
-       CASE WHEN pos <= 0 THEN 'C'
-            WHEN rn = 1 OR cum * 100 <= total * {a_pct} THEN 'A'
-            WHEN (cum - pos) * 100 < total * {b_pct} THEN 'B'
-            ELSE 'C' END AS abc_class
-FROM ranked
+SELECT id, value, abc_class FROM changed
 """
-
-# Only rows whose value or class changed are written: a nightly rerun touches few rows.
+# A handful of rows: written through the primary key (joined into the ranking statement, the
+# estimate of 100k rows would make PostgreSQL hash the whole facts table again).
 _WRITE_SQL = """
 UPDATE inventory_skufacts
-SET cogs_window = abc_result.value / {scale}.0, abc_class = abc_result.abc_class
-FROM abc_result
-WHERE inventory_skufacts.id = abc_result.id
-  AND (inventory_skufacts.abc_class <> abc_result.abc_class
-       OR inventory_skufacts.cogs_window <> abc_result.value / {scale}.0)
+SET cogs_window = c.value / {scale}.0, abc_class = c.abc_class
+FROM abc_changed c
+WHERE inventory_skufacts.id = c.id
 """
 
 
@@ -110,18 +119,22 @@ def abc_classify(as_of: date) -> None:
             ops.adapt_datetimefield_value(end),
         ]
     if state_is_current(as_of):
-        cogs = _COGS_FROM_STATE
+        cogs, (value, cogs_join) = "", _VALUE_FROM_STATE
     else:
-        cogs = _COGS_FROM_LEDGER.format(scale=_SCALE)
+        cogs, (value, cogs_join) = _COGS_FROM_LEDGER.format(scale=_SCALE), _VALUE_FROM_LEDGER
         params += [MovementKind.SALE.value, MovementKind.RETURN.value]
     bounds = ", ".join(["(%s, %s, %s)"] * len(warehouses))
     classify = _CLASSIFY_SQL.format(
-        bounds=bounds, cogs=cogs, scale=_SCALE, a_pct=A_SHARE_PCT, b_pct=B_SHARE_PCT
+        bounds=bounds,
+        cogs=cogs,
+        value=value,
+        cogs_join=cogs_join,
+        scale=_SCALE,
+        a_pct=A_SHARE_PCT,
+        b_pct=B_SHARE_PCT,
     )
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS abc_result")
+        cursor.execute("DROP TABLE IF EXISTS abc_changed")
         cursor.execute(classify, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE abc_result")
         cursor.execute(_WRITE_SQL.format(scale=_SCALE))
-        cursor.execute("DROP TABLE abc_result")
+        cursor.execute("DROP TABLE abc_changed")

@@ -140,6 +140,24 @@ def state_is_current(as_of: date) -> bool:
     return bool(state and state.incremental and state.as_of == as_of)
 
 
+def run_marks_present() -> bool:
+    """True inside a nightly run after the demand step: `sw_touched` (the pairs postings
+    touched since the last run) and `sw_new_pairs` (the facts rows this run created) exist in
+    this session. Outside a run (they are dropped at its end) callers compare every row."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT to_regclass('pg_temp.sw_touched') IS NOT NULL "
+                "AND to_regclass('pg_temp.sw_new_pairs') IS NOT NULL"
+            )
+        else:
+            cursor.execute(
+                "SELECT COUNT(*) = 2 FROM sqlite_temp_master WHERE type = 'table' "
+                "AND name IN ('sw_touched', 'sw_new_pairs')"
+            )
+        return bool(cursor.fetchone()[0])
+
+
 def window_update(as_of: date, *, rebuild: bool = False) -> str:
     """Nightly step: bring the window state and the demand facts of every pair to `as_of`.
 
@@ -427,6 +445,7 @@ def _write(cursor, source: str, w: Window, now: datetime) -> None:
                 ELSE 0 END,
             units_sold_window = t.sold,
             cogs_window_e4 = t.cogs,
+            cogs_window = t.cogs / 10000.0,
             units_sold_slow_window = t.sold30,
             window_opening = t.opening,
             window_closing = t.closing,
@@ -443,8 +462,9 @@ def _write(cursor, source: str, w: Window, now: datetime) -> None:
 def _recent_max(cursor, w: Window, previous: date | None) -> None:
     """Highest daily sales of the last 7 days; only rows whose value changes are written.
 
-    After a slide only pairs with a day entering or leaving those 7 days, or touched, can
-    change; the others are not read."""
+    After a slide only pairs with a rollup row in the last 7 days as of the previous run or as
+    of this one can change (a late posting into those days adds a row there too): one pass over
+    those days' rows, grouped per pair, compared with what the row holds."""
     lo, hi = _day(w.end - RECENT_DAYS + 1), _day(w.end)
     if previous is None:
         cursor.execute(
@@ -457,34 +477,37 @@ def _recent_max(cursor, w: Window, previous: date | None) -> None:
             """,
             [lo, hi],
         )
-        scope = ""
-    else:
-        p_end = (previous - EPOCH).days
+        cursor.execute("CREATE INDEX sw_recent_pair ON sw_recent (warehouse_id, sku_id)")
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE sw_recent")
+        _recent_write(cursor)
         cursor.execute(
             """
-            CREATE TEMP TABLE sw_recent_pairs AS
-            SELECT DISTINCT warehouse_id, sku_id FROM inventory_dailystock
-            WHERE (day > %s AND day <= %s) OR (day > %s AND day < %s)
-            UNION SELECT warehouse_id, sku_id FROM sw_touched
-            """,
-            [_day(p_end), hi, _day(p_end - RECENT_DAYS), lo],
-        )
-        cursor.execute(
+            UPDATE inventory_skufacts SET max_daily_sales_recent = 0
+            WHERE max_daily_sales_recent <> 0 AND NOT EXISTS (
+                SELECT 1 FROM sw_recent r WHERE r.warehouse_id = inventory_skufacts.warehouse_id
+                AND r.sku_id = inventory_skufacts.sku_id)
             """
-            CREATE TEMP TABLE sw_recent AS
-            SELECT p.warehouse_id, p.sku_id, COALESCE(MAX(d.sold), 0) AS top
-            FROM sw_recent_pairs p
-            LEFT JOIN inventory_dailystock d ON d.warehouse_id = p.warehouse_id
-                 AND d.sku_id = p.sku_id AND d.day >= %s AND d.day <= %s
-            GROUP BY p.warehouse_id, p.sku_id
-            """,
-            [lo, hi],
         )
-        cursor.execute("DROP TABLE sw_recent_pairs")
-        scope = "AND FALSE"  # every pair that can change is in sw_recent
-    cursor.execute("CREATE INDEX sw_recent_pair ON sw_recent (warehouse_id, sku_id)")
-    if connection.vendor == "postgresql":
-        cursor.execute("ANALYZE sw_recent")
+        cursor.execute("DROP TABLE sw_recent")
+        return
+    p_lo = _day(min((previous - EPOCH).days, w.end) - RECENT_DAYS + 1)
+    cursor.execute(
+        """
+        CREATE TEMP TABLE sw_recent AS
+        SELECT d.warehouse_id, d.sku_id,
+               MAX(CASE WHEN d.day >= %s THEN d.sold ELSE 0 END) AS top
+        FROM inventory_dailystock d
+        WHERE d.day >= %s AND d.day <= %s
+        GROUP BY d.warehouse_id, d.sku_id
+        """,
+        [lo, p_lo, hi],
+    )
+    _recent_write(cursor)
+    cursor.execute("DROP TABLE sw_recent")
+
+
+def _recent_write(cursor) -> None:
     cursor.execute(
         """
         UPDATE inventory_skufacts SET max_daily_sales_recent = r.top
@@ -494,12 +517,3 @@ def _recent_max(cursor, w: Window, previous: date | None) -> None:
           AND inventory_skufacts.max_daily_sales_recent <> r.top
         """
     )
-    cursor.execute(
-        """
-        UPDATE inventory_skufacts SET max_daily_sales_recent = 0
-        WHERE max_daily_sales_recent <> 0 AND NOT EXISTS (
-            SELECT 1 FROM sw_recent r WHERE r.warehouse_id = inventory_skufacts.warehouse_id
-            AND r.sku_id = inventory_skufacts.sku_id) {scope}
-        """.replace("{scope}", scope)  # noqa: S608 - a constant
-    )
-    cursor.execute("DROP TABLE sw_recent")

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import F
 
 from alerts.models import PlanningFigures
 from inventory.daily import daily_stock_mismatches
@@ -16,7 +18,7 @@ from inventory.facts import PROOF_COLUMNS, FullProof, recompute
 from inventory.models import DailyStock, FactsState, MovementKind, SkuFacts
 from inventory.services import MovementLine, PostingError, movements_post
 from inventory.turnover import Grouping, Period, turnover_rows
-from inventory.turnover_facts import turnover_rows_from_facts
+from inventory.turnover_facts import band_rows_from_facts, turnover_rows_from_facts
 from tests.factories import SKUFactory, WarehouseFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +159,18 @@ def test_incremental_nights_equal_a_full_rebuild_on_random_ledgers(seed, short_w
             assert float(a.average_inventory_value) == pytest.approx(
                 float(b.average_inventory_value), rel=1e-9
             )
+    # The nightly band check reads both groupings in one pass (PostgreSQL; SQLite takes the
+    # two queries): the same rows.
+    both = band_rows_from_facts(warehouses=warehouses, period=period)
+    assert (both is None) == (connection.vendor != "postgresql")
+    for grouping in (Grouping.WAREHOUSE, Grouping.WAREHOUSE_CATEGORY) if both else ():
+        one = turnover_rows_from_facts(warehouses=warehouses, period=period, grouping=grouping)
+        assert [(r.key, r.label, r.detail, r.cogs, r.band, r.band_min) for r in both[grouping]] == [
+            (r.key, r.label, r.detail, r.cogs, r.band, r.band_min) for r in one
+        ]
+        assert [r.average_inventory_value for r in both[grouping]] == [
+            r.average_inventory_value for r in one
+        ]
     proof = FullProof()
     recompute(day, full=True, proof=proof)
     assert proof.rollup_rows_wrong == 0
@@ -239,6 +253,30 @@ def test_the_posting_service_keeps_the_day_rows(short_windows):
         date(2026, 3, 11): (2, 0, 0, 2, 50_000),
     }
     assert daily_stock_mismatches() == 0
+
+
+def test_full_rebuild_names_the_pairs_whose_kept_facts_were_wrong(short_windows):
+    wh = WarehouseFactory(code="MAIN")
+    right, wrong = SKUFactory(), SKUFactory()
+    when = datetime(2026, 3, 1, 9, tzinfo=ZoneInfo("UTC"))
+    lines = [
+        MovementLine(warehouse=wh, sku=sku, kind=kind, quantity=qty, occurred_at=when)
+        for sku in (right, wrong)
+        for kind, qty in ((R, 10), (S, -3))
+    ]
+    movements_post(lines=lines)
+    recompute(date(2026, 3, 5))
+    # A slide that went wrong would look like this: d̄ off by a little more than rounding.
+    SkuFacts.objects.filter(warehouse=wh, sku=wrong).update(
+        avg_daily_demand=F("avg_daily_demand") * (1 + 1e-6)
+    )
+    SkuFacts.objects.filter(warehouse=wh, sku=right).update(  # rounding: not a difference
+        avg_daily_demand=F("avg_daily_demand") * (1 + 1e-12)
+    )
+    proof = FullProof()
+    recompute(date(2026, 3, 5), full=True, proof=proof)
+    assert proof.pairs_compared == 2
+    assert proof.pairs_different == [(wh.pk, wrong.pk, "avg_daily_demand")]
 
 
 def test_full_rebuild_repairs_and_reports_a_wrong_rollup(short_windows):
