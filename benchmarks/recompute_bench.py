@@ -38,7 +38,7 @@ from django.db.models import Max  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from inventory.facts import facts_state_reset, recompute  # noqa: E402
-from inventory.models import StockMovement  # noqa: E402
+from inventory.models import DailyStock, StockMovement  # noqa: E402
 
 TARGET_RATIO = 2.0
 TARGET_RSS_MB = 300
@@ -154,8 +154,11 @@ def main() -> None:
     movements = StockMovement.objects.count()
     if not movements:
         raise SystemExit("No movements: run `manage.py seed_demo --skus N --days D` first.")
-    last = StockMovement.objects.aggregate(last=Max("occurred_at"))["last"]
-    as_of = date.fromisoformat(args.date) if args.date else timezone.localdate(last)
+    # The last day anything moved, in the warehouses' own days (the rollup's): a steady night
+    # then takes in a whole trading day. The server's date of the last movement could be the
+    # day after in UTC, a night with no sales at all (session 1 measured such nights).
+    last_day = DailyStock.objects.aggregate(last=Max("day"))["last"]
+    as_of = date.fromisoformat(args.date) if args.date else last_day
     window = settings.STOCKWISE["DEMAND_WINDOW_DAYS"]
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     print(f"movements: {movements:,}; as of {as_of}; window {window} days")
