@@ -748,12 +748,13 @@ class DailyStock(models.Model):
                 fields=["day"], name="dailystock_touched", condition=models.Q(touched=True)
             ),
             models.Index(fields=["day"], name="dailystock_day"),
-            # The nightly ageing finds the inbound days that passed an age-bucket edge with an
-            # index-only scan (PostgreSQL; SQLite ignores INCLUDE).
+            # The nightly ageing reads the inbound days of each pair that moved with an
+            # index-only scan (PostgreSQL; SQLite ignores INCLUDE): the rollup is laid out by
+            # day, so a pair's rows sit on as many pages as it has days.
             models.Index(
-                fields=["day"],
-                include=["warehouse", "sku"],
-                name="dailystock_inbound_day",
+                fields=["warehouse", "sku", "day"],
+                include=["inflow"],
+                name="dailystock_inbound_pair",
                 condition=models.Q(inflow__gt=0),
             ),
         ]
