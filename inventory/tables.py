@@ -10,14 +10,22 @@ NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
 
 
 class SKUTable(tables.Table):
+    # Every sort ends on the id, so SKUs with the same value keep one order from page to page
+    # (an index on (column, id) serves the common ones).
     seller_sku = tables.Column(linkify=True, verbose_name=_("Seller SKU"))
-    name = tables.Column(verbose_name=_("Name"))
-    category = tables.Column(accessor="category__name", verbose_name=_("Category"))
-    supplier = tables.Column(accessor="supplier__name", verbose_name=_("Supplier"))
-    unit_cost = tables.Column(verbose_name=_("Unit cost"))
-    unit_price = tables.Column(verbose_name=_("Unit price"))
-    on_hand = tables.Column(verbose_name=_("On hand"), attrs={"td": {"class": "text-end"}})
-    active = tables.BooleanColumn(verbose_name=_("Active"))
+    name = tables.Column(verbose_name=_("Name"), order_by=("name", "id"))
+    category = tables.Column(
+        accessor="category__name", verbose_name=_("Category"), order_by=("category__name", "id")
+    )
+    supplier = tables.Column(
+        accessor="supplier__name", verbose_name=_("Supplier"), order_by=("supplier__name", "id")
+    )
+    unit_cost = tables.Column(verbose_name=_("Unit cost"), order_by=("unit_cost", "id"))
+    unit_price = tables.Column(verbose_name=_("Unit price"), order_by=("unit_price", "id"))
+    on_hand = tables.Column(
+        verbose_name=_("On hand"), attrs={"td": {"class": "text-end"}}, order_by=("on_hand", "id")
+    )
+    active = tables.BooleanColumn(verbose_name=_("Active"), order_by=("active", "id"))
 
     class Meta:
         model = SKU

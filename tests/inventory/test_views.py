@@ -263,3 +263,21 @@ def test_movement_list_pages_through_the_ledger_without_counting_it(
     ]
     empty = client.get(reverse("inventory:movement_list"), {"kind": "WRITE_OFF"})
     assert "Nothing matches this filter." in empty.content.decode()
+
+
+def test_sku_list_pages_keep_one_order_when_values_tie(client, make_user, warehouse):
+    """Sorted by a column many SKUs share (the same unit cost), page 2 continues page 1: no SKU
+    shows twice, none is skipped."""
+    from decimal import Decimal
+
+    from tests.factories import SKUFactory
+
+    made = {SKUFactory(seller_sku=f"TIE-{n:02}", unit_cost=Decimal("3.00")).pk for n in range(30)}
+    client.force_login(make_user("manager", warehouse))
+    seen = []
+    for page in (1, 2, 3):
+        response = client.get(
+            reverse("inventory:sku_list"), {"sort": "-unit_cost", "per_page": 10, "page": page}
+        )
+        seen += [row.record.pk for row in response.context["table"].paginated_rows]
+    assert sorted(seen) == sorted(made)
