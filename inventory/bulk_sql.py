@@ -181,19 +181,7 @@ def insert_movements(rows: list[StockMovement], now: datetime) -> None:
         return
     for row in rows:
         row.created_at = now
-    columns = (
-        ("warehouse_id", "bigint"),
-        ("sku_id", "bigint"),
-        ("kind", "text"),
-        ("quantity", "integer"),
-        ("occurred_at", "timestamptz"),
-        ("unit_cost", "numeric"),
-        ("source", "text"),
-        ("external_ref", "text"),
-        ("user_id", "integer"),
-        ("note", "text"),
-        ("created_at", "timestamptz"),
-    )
+    columns = _MOVEMENT_COLUMNS
     names = ", ".join(name for name, _type in columns)
     arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
     with connection.cursor() as cursor:
