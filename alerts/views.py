@@ -29,7 +29,13 @@ def _back(request, default: str) -> str:
     return default
 
 
-class ReplenishmentListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
+class ReplenishmentListView(
+    CapabilityRequiredMixin,
+    SafeExportMixin,
+    table_pages.PageFiguresMixin,
+    SingleTableMixin,
+    FilterView,
+):
     """Every (warehouse, SKU) of the user's warehouses, most urgent first."""
 
     capability = Capability.VIEW_ALERTS
@@ -41,20 +47,11 @@ class ReplenishmentListView(CapabilityRequiredMixin, SafeExportMixin, SingleTabl
     export_name = "replenishment"
 
     def get_queryset(self):
-        # The facts' columns come from the query itself only to sort or export by them; the
-        # page adds them to its own rows otherwise (`get_table`).
-        sort = self.request.GET.get("sort", "").lstrip("-")
-        exporting = bool(self.request.GET.get(self.export_trigger_param))
-        self.decorate_page = not exporting and sort != "abc_class"
-        return selectors.replenishment_rows(self.request.user, with_facts=not self.decorate_page)
+        # The facts' columns come from the query itself only to sort or export by them.
+        with_facts = self.exporting or self.sorted_by == "abc_class"
+        return selectors.replenishment_rows(self.request.user, with_facts=with_facts)
 
-    def get_table(self, **kwargs):
-        table = super().get_table(**kwargs)
-        if self.decorate_page:
-            table_pages.page_records_decorate(table, self._add_related)
-        return table
-
-    def _add_related(self, records) -> None:
+    def add_page_figures(self, records) -> None:
         """Warehouse, SKU (with supplier) and facts of the page's rows, in one query: the
         user's warehouses are the ones the filter's choices already read."""
         warehouses = {w.pk: w for w in self.filterset.form.fields["warehouse"].queryset}

@@ -1,8 +1,9 @@
 """List pages at 100k rows: cheaper cells, and per-row figures added to the page's rows only.
 
-`page_records_decorate`: a figure that is a subquery per row (a user's on hand, the facts of a
-pair) costs a subquery for every row the database sorts or skips with OFFSET, not only for the
-50 shown; computed afterwards for the page's records it is one query for 50 rows.
+`page_records_decorate` (and `PageFiguresMixin` for list views): a figure that is a subquery
+per row (a user's on hand, the facts of a pair) costs a subquery for every row the database
+sorts or skips with OFFSET, not only for the 50 shown; computed afterwards for the page's
+records it is one query for 50 rows.
 
 `cached_signature` and `cached_template`: django-tables2 looks up the signature of a column's
 render method and compiles a `TemplateColumn`'s template code (every date column) again for
@@ -73,3 +74,27 @@ def page_records_decorate(table, decorate: Callable[[list], None]) -> None:
     if records:
         decorate(records)
     page.object_list = BoundRows(data=records, table=table, pinned_data=rows.pinned_data)
+
+
+class PageFiguresMixin:
+    """For a `SingleTableMixin` list view: per-row figures are added to the page's records by
+    `add_page_figures(records)` after pagination. An export has no page: `get_queryset` puts
+    the figures in the query then (`self.exporting`), and for the one the rows are sorted by
+    (`self.sorted_by`)."""
+
+    @property
+    def exporting(self) -> bool:
+        return bool(self.request.GET.get(self.export_trigger_param))
+
+    @property
+    def sorted_by(self) -> str:
+        return self.request.GET.get("sort", "").lstrip("-")
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        if not self.exporting:
+            page_records_decorate(table, self.add_page_figures)
+        return table
+
+    def add_page_figures(self, records) -> None:
+        raise NotImplementedError

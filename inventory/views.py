@@ -39,7 +39,13 @@ def home(request):
     return render(request, "inventory/home.html", context)
 
 
-class SKUListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
+class SKUListView(
+    CapabilityRequiredMixin,
+    SafeExportMixin,
+    table_pages.PageFiguresMixin,
+    SingleTableMixin,
+    FilterView,
+):
     capability = Capability.VIEW_STOCK
     table_class = SKUTable
     filterset_class = SKUFilter
@@ -51,26 +57,18 @@ class SKUListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, Fi
     def get_queryset(self):
         """The page's SKUs. Per-user figures (on hand, the apps' columns) are subqueries per SKU:
         on a 100k-SKU catalogue they are added to the 50 rows of the page afterwards
-        (`get_table`), and to the query itself only when the rows are sorted by one of them or
-        exported (then the sort on hand is one join instead of a subquery per SKU)."""
+        (`add_page_figures`), and to the query itself only when the rows are sorted by one of
+        them or exported (then the sort on hand is one join instead of a subquery per SKU)."""
         user = self.request.user
         rows = SKU.objects.select_related("category", "supplier")
-        sort = self.request.GET.get("sort", "").lstrip("-")
-        self.decorate_page = not self.request.GET.get(self.export_trigger_param)
-        if not self.decorate_page or sort == "on_hand" or self.request.GET.get("stock"):
+        if self.exporting or self.sorted_by == "on_hand" or self.request.GET.get("stock"):
             rows = selectors.with_on_hand_sortable(rows, user)
         for column in hooks.sku_list_columns:
-            if not self.decorate_page or sort == column.name:
+            if self.exporting or self.sorted_by == column.name:
                 rows = column.annotate(rows, user)
         return rows
 
-    def get_table(self, **kwargs):
-        table = super().get_table(**kwargs)
-        if self.decorate_page:
-            table_pages.page_records_decorate(table, self._add_figures)
-        return table
-
-    def _add_figures(self, records) -> None:
+    def add_page_figures(self, records) -> None:
         user = self.request.user
         figures = selectors.with_on_hand(SKU.objects.filter(pk__in=[r.pk for r in records]), user)
         for column in hooks.sku_list_columns:
