@@ -19,6 +19,7 @@ from inventory.selectors import LedgerMismatch, ledger_mismatches
 logger = logging.getLogger(__name__)
 
 LEDGER_MISMATCH = "ledger_mismatch"
+RECOMPUTE_PROOF = "recompute_proof"
 # How many mismatching (warehouse, SKU) pairs a notice lists; the count is always complete.
 LISTED_MISMATCHES = 50
 
@@ -108,3 +109,34 @@ def ledger_check_record() -> list[LedgerMismatch]:
         },
     )
     return mismatches
+
+
+def recompute_proof_record(proof) -> bool:
+    """After the weekly rebuild (`inventory.facts.FullProof`): a rollup row or a pair's facts
+    that differed from the ledger opens (or refreshes) an admin notice — the rebuild has
+    repaired them, but the incremental path has a fault to find; a clean proof resolves it.
+    Returns whether anything differed."""
+    pairs = len(proof.pairs_different)
+    if not proof.rollup_rows_wrong and not pairs:
+        admin_notice_clear(kind=RECOMPUTE_PROOF)
+        return False
+    listed = [
+        _("warehouse %(warehouse)s, SKU %(sku)s: %(figure)s")
+        % {"warehouse": w, "sku": sku, "figure": figure}
+        for w, sku, figure in proof.pairs_different[:LISTED_MISMATCHES]
+    ]
+    admin_notice_raise(
+        kind=RECOMPUTE_PROOF,
+        title=_(
+            "Weekly rebuild: %(rows)s daily rollup rows and %(pairs)s SKUs' nightly figures "
+            "differed from the ledger (now repaired)"
+        )
+        % {"rows": proof.rollup_rows_wrong, "pairs": pairs},
+        detail="\n".join(listed),
+        data={
+            "rollup_rows_wrong": proof.rollup_rows_wrong,
+            "pairs_compared": proof.pairs_compared,
+            "pairs_different": [list(p) for p in proof.pairs_different[:LISTED_MISMATCHES]],
+        },
+    )
+    return True

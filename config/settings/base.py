@@ -253,6 +253,10 @@ STOCKWISE = {
     # so far: the nightly SQL does not compute it yet (a system check says so).
     "SS_METHOD": env.str("SS_METHOD", default="normal"),
     "OVERSTOCK_DAYS": env.int("OVERSTOCK_DAYS", default=120),
+    # On this day of the week (0 Monday … 6 Sunday; -1 never) the nightly job also rebuilds
+    # every figure from the ledger and proves the incremental ones (`recompute --full`); a
+    # difference opens an admin notice (it is repaired by the rebuild).
+    "FULL_RECOMPUTE_WEEKDAY": env.int("FULL_RECOMPUTE_WEEKDAY", default=6),
     "SLOW_MOVER_AGE_DAYS": env.int("SLOW_MOVER_AGE_DAYS", default=30),
     "SLOW_MOVER_SALES_DAYS": env.int("SLOW_MOVER_SALES_DAYS", default=30),
     "SLOW_MOVER_MAX_SALES": env.int("SLOW_MOVER_MAX_SALES", default=0),
