@@ -63,6 +63,7 @@ class AgeingRow:
     on_hand: int
     units: dict[str, int]
     oldest_unit_age_days: int | None
+    oldest_unit_date: date | None = None
     values: dict[str, Decimal] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -78,14 +79,11 @@ class AgeingRow:
     def as_record(self) -> SimpleNamespace:
         """`as_dict` as attributes, with the names the ageing report's table reads (the
         nightly snapshot's rows carry the same) and the keys it sorts on."""
-        oldest = None
-        if self.oldest_unit_age_days is not None:
-            oldest = -self.oldest_unit_age_days  # sorts as the oldest unit's day does
         return SimpleNamespace(
             **self.as_dict(),
             warehouse_code=self.warehouse_code,
             seller_sku=self.seller_sku,
-            oldest_unit_date=oldest,
+            oldest_unit_date=self.oldest_unit_date,
             id=(self.warehouse_id, self.sku_id),
         )
 
@@ -305,6 +303,7 @@ def ageing_rows(
                 on_hand=int(on_hand),
                 units={k: int(v) for k, v in zip(BUCKET_KEYS, bucket_units, strict=True)},
                 oldest_unit_age_days=(as_of - oldest).days if oldest else None,
+                oldest_unit_date=oldest,
             )
         )
     return rows

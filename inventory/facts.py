@@ -16,12 +16,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory import hooks
 from inventory.daily import daily_stock_prove_and_repair
 from inventory.models import FactsState
+from inventory.notices import recompute_proof_record
 from inventory.window import stock_days_at
 
 logger = logging.getLogger(__name__)
@@ -162,6 +164,21 @@ def recompute(
     return timings
 
 
+def nightly_recompute(as_of: date | None = None) -> FullProof | None:
+    """What beat runs each night: `recompute`. On the weekday `FULL_RECOMPUTE_WEEKDAY` the
+    night then runs again as a rebuild from the ledger that compares every figure with the
+    incremental ones (`recompute --date D` then `recompute --date D --full`); a difference,
+    repaired by the rebuild, opens an admin notice. Returns the proof of such a night."""
+    as_of = as_of or timezone.localdate()
+    recompute(as_of)
+    if as_of.weekday() != settings.STOCKWISE["FULL_RECOMPUTE_WEEKDAY"]:
+        return None
+    proof = FullProof()
+    recompute(as_of, full=True, proof=proof)
+    recompute_proof_record(proof)
+    return proof
+
+
 def _tune_session() -> None:
     """Settings for the rest of this step's transaction (PostgreSQL). The nightly statements
     are planned as costly (100k-row joins) but run in tens of milliseconds: compiling them
@@ -190,24 +207,24 @@ def _prove_rollup(as_of: date, proof: FullProof) -> None:
     facts_state_reset()
 
 
+def _proof_value(name: str, alias: str, as_of: date) -> str:
+    """The SQL of one compared figure of a facts row, the same before and after the rebuild."""
+    if name == "stock_days":
+        return stock_days_at(alias, as_of)
+    if name == "oldest_unit_date":  # as text: SQLite's CREATE TABLE AS drops the date type
+        return f"CAST({alias}.oldest_unit_date AS TEXT)"
+    return f"{alias}.{name}"
+
+
 def _proof_expressions(as_of: date, alias: str = "inventory_skufacts") -> list[str]:
-    special = {
-        "stock_days": f"{stock_days_at(alias, as_of)} AS stock_days",
-        # As text on both sides: SQLite's CREATE TABLE AS drops the column's date type.
-        "oldest_unit_date": f"CAST({alias}.oldest_unit_date AS TEXT) AS oldest_unit_date",
-    }
-    return [special.get(c, f"{alias}.{c}") for c in PROOF_COLUMNS]
+    return [f"{_proof_value(name, alias, as_of)} AS {name}" for name in PROOF_COLUMNS]
 
 
 def _compare_snapshot(proof: FullProof, as_of: date) -> None:
     """Compare every pair's facts before and after in the database: only the pairs that differ
     (with the first column that does) come back, so memory does not grow with the catalogue
     (fetching 100k rows of 13 columns held ~45 MiB in the process)."""
-    special = {
-        "stock_days": stock_days_at("b", as_of),
-        "oldest_unit_date": "CAST(b.oldest_unit_date AS TEXT)",  # as kept in sw_facts_before
-    }
-    after = [special.get(name, f"b.{name}") for name in PROOF_COLUMNS]
+    after = [_proof_value(name, "b", as_of) for name in PROOF_COLUMNS]
     postgres = connection.vendor == "postgresql"
     same = []
     for name, expr in zip(PROOF_COLUMNS, after, strict=True):

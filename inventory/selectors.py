@@ -28,11 +28,6 @@ def warehouse_for_user(user, code: str) -> Warehouse:
     return get_object_or_404(warehouses_for(user), code=code)
 
 
-def sku_list(user) -> QuerySet[SKU]:
-    """SKUs with their on-hand summed over the user's warehouses, one query whatever the page."""
-    return with_on_hand(SKU.objects.select_related("category", "supplier"), user)
-
-
 def with_on_hand(skus: QuerySet[SKU], user) -> QuerySet[SKU]:
     """Annotate `on_hand`: the SKU's stock summed over the user's warehouses (0 when none)."""
     on_hand = (

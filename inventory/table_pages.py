@@ -38,14 +38,7 @@ def cached_signature(fn):
         key, bound = fn, False
     else:  # a callable object or a builtin: rare, not cached
         return _original_signature(fn)
-    try:
-        per_kind = _by_function[key]
-    except (KeyError, TypeError):
-        per_kind = {}
-        try:
-            _by_function[key] = per_kind
-        except TypeError:
-            return _original_signature(fn)
+    per_kind = _by_function.setdefault(key, {})  # plain functions: hashable, weakly held
     if bound not in per_kind:
         per_kind[bound] = _original_signature(fn)
     return per_kind[bound]

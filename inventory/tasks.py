@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from inventory.facts import recompute
+from inventory.facts import nightly_recompute, recompute
 
 
 @shared_task
@@ -13,27 +13,14 @@ def check_ledger_task() -> int:
 
 @shared_task
 def nightly_recompute_task(as_of: str | None = None, full: bool = False) -> None:
-    """The same code path as `manage.py recompute [--full]`. On the weekday
-    `FULL_RECOMPUTE_WEEKDAY` the night runs as usual, then again as a rebuild from the ledger
-    that compares every figure with the incremental ones (`recompute --date D` then
-    `recompute --date D --full`): a difference opens an admin notice."""
+    """The nightly job (`inventory.facts.nightly_recompute`), or `recompute --full`."""
     from datetime import date
 
-    from django.conf import settings
-    from django.utils import timezone
-
-    from inventory.facts import FullProof
-    from inventory.notices import recompute_proof_record
-
-    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
-    weekly = day.weekday() == settings.STOCKWISE["FULL_RECOMPUTE_WEEKDAY"]
-    if full or not weekly:
-        recompute(day, full=full)
-        return
-    recompute(day)
-    proof = FullProof()
-    recompute(day, full=True, proof=proof)
-    recompute_proof_record(proof)
+    day = date.fromisoformat(as_of) if as_of else None
+    if full:
+        recompute(day, full=True)
+    else:
+        nightly_recompute(day)
 
 
 @shared_task(acks_late=True)

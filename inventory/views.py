@@ -61,7 +61,7 @@ class SKUListView(
         them or exported (then the sort on hand is one join instead of a subquery per SKU)."""
         user = self.request.user
         rows = SKU.objects.select_related("category", "supplier")
-        if self.exporting or self.sorted_by == "on_hand" or self.request.GET.get("stock"):
+        if self.exporting or self.sorted_by == "on_hand":
             rows = selectors.with_on_hand_sortable(rows, user)
         for column in hooks.sku_list_columns:
             if self.exporting or self.sorted_by == column.name:
