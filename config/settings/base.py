@@ -114,6 +114,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+# Sessions are read from the shared cache (Redis, or var/cache) and written through to the
+# database: one query less on every request (docs/performance.md "Count entry").
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -276,6 +279,11 @@ STOCKWISE = {
     # warehouse's staff members (at least 1) unless set here.
     "COUNT_LINES_PER_COUNTER_PER_DAY": env.int("COUNT_LINES_PER_COUNTER_PER_DAY", default=60),
     "COUNT_COUNTERS_PER_WAREHOUSE": env.int("COUNT_COUNTERS_PER_WAREHOUSE", default=None),
+    # The entry page's "X of Y lines counted" of a count with at least this many lines is read
+    # at most every COUNT_PROGRESS_SECONDS (it is one pass over all the lines; a full count has
+    # tens of thousands and 20 counters scan several lines a second each).
+    "COUNT_PROGRESS_CACHE_LINES": env.int("COUNT_PROGRESS_CACHE_LINES", default=2000),
+    "COUNT_PROGRESS_SECONDS": env.int("COUNT_PROGRESS_SECONDS", default=5),
     # A movement may be dated at most this far in the future (clock skew between shops and us).
     "MAX_FUTURE_DAYS": 1,
     # Imports (TikTok order exports, receipts, catalog): upload limit, XLSX zip-bomb limits

@@ -50,6 +50,8 @@ class EntryResult:
     entry: CountEntry
     line: CountLine
     created: bool
+    # The session's status after the entry (the first entry of a draft starts the count).
+    session_status: str
 
 
 @dataclass(frozen=True)
@@ -321,11 +323,13 @@ def count_entry_add(
     quantity = clean_quantity(quantity)
     key = clean_key(idempotency_key)
     try:
+        # A repeated key is rare: the first attempt lets the key's unique index find it.
         return _entry_add(session, code, quantity, user, key, source, shared=True)
-    except _NeedsExclusiveLock:
-        return _entry_add(session, code, quantity, user, key, source, shared=False)
-    except IntegrityError:
-        # The same key was recorded meanwhile by a double submit: answer with that entry.
+    except (_NeedsExclusiveLock, IntegrityError, ValidationError):
+        # The first entry starts the count (a status change); or the key was recorded before
+        # (a double submit, maybe at the same moment), perhaps before the count or the line
+        # closed: the exclusive attempt looks the key up first and answers with that entry,
+        # or refuses as the first attempt did.
         return _entry_add(session, code, quantity, user, key, source, shared=False)
 
 
@@ -334,23 +338,26 @@ class _NeedsExclusiveLock(Exception):  # noqa: N818 - a signal, not an error
 
 
 def _entry_add(session, code, quantity, user, key, source, *, shared: bool) -> EntryResult:
+    """One attempt; the shared one skips the key lookup (the insert's unique index refuses a
+    repeated key, and the caller retries exclusively)."""
     with transaction.atomic():
         locked = share_lock_session(session) if shared else lock_session(session)
         if not may_enter_counts(user, locked):
             raise PermissionDenied
-        existing = CountEntry.objects.filter(idempotency_key=key).select_related("line").first()
-        if existing is not None:
-            if existing.line.session_id != locked.pk:
-                raise ValidationError(_("This entry key was already used; reload the page."))
-            line = CountLine.objects.select_related("sku").get(pk=existing.line_id)
-            return EntryResult(existing, line, False)
+        if not shared:
+            existing = CountEntry.objects.filter(idempotency_key=key).select_related("line").first()
+            if existing is not None:
+                if existing.line.session_id != locked.pk:
+                    raise ValidationError(_("This entry key was already used; reload the page."))
+                line = CountLine.objects.select_related("sku").get(pk=existing.line_id)
+                return EntryResult(existing, line, False, locked.status)
         check_takes_entries(locked)
         if shared and locked.status == SessionStatus.DRAFT:
             raise _NeedsExclusiveLock  # the first entry starts the count: a status change
         sku = sku_resolve(code)
         line = line_for_entry(locked, sku, user)
         entry = entries_write(locked, [EntryItem(line, quantity, key)], user=user, source=source)[0]
-    return EntryResult(entry, line, True)
+    return EntryResult(entry, line, True, locked.status)
 
 
 def count_entry_undo(*, session: CountSession, entry_id: int, user) -> CountEntry:

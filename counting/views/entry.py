@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -32,13 +31,8 @@ def _session_to_count(request, pk: int):
 def _panel(request, session, form, feedback=None):
     """Render the entry panel (htmx) or the whole page around it."""
     recent, last_entry = selectors.recent_and_undoable_entries(session, request.user)
-    # One aggregate over the session's lines (a full count has tens of thousands); the lines
-    # waiting for a recount are listed only when there are some.
-    progress = session.lines.aggregate(
-        counted=Count("id", filter=Q(counted_qty__isnull=False)),
-        total=Count("id"),
-        waiting=Count("id", filter=Q(recount_required=True, recount_qty__isnull=True)),
-    )
+    # The lines waiting for a recount are listed only when there are some.
+    progress = selectors.session_progress(session)
     waiting = []
     if progress["waiting"]:
         waiting = [line.sku.seller_sku for line in selectors.lines_waiting_for_recount(session)]
@@ -92,7 +86,7 @@ def count_entry(request, pk: int):
         # Nothing was written; the form keeps what was typed so nothing is lost.
         return _panel(request, session, form, ("danger", " ".join(exc.messages)))
     # Its status may have changed (the first entry starts the count); the warehouse has not.
-    session.refresh_from_db(fields=["status"])
+    session.status = result.session_status
     return _panel(request, session, EntryForm.fresh(), ("success", _entry_message(result)))
 
 

@@ -45,6 +45,24 @@ def test_double_submit_with_the_same_key_counts_once(warehouse, sku, staff):
     assert CountLine.objects.get().counted_qty == 5
 
 
+def test_double_submit_after_the_count_was_submitted_still_answers_with_the_entry(
+    warehouse, sku, staff
+):
+    """The repeat of a scan that got through just before the count closed is the same entry,
+    not a refusal (the counter's screen would say the scan was lost)."""
+    receive(warehouse, sku, 5)  # counted as booked: no recount, the count closes
+    session = new_session(warehouse, [sku])
+    key = uuid.uuid4()
+    first = enter(session, sku, 5, staff, key=key)
+    session_submit(session=session, user=staff)
+    again = enter(session, sku, 5, staff, key=key)
+    assert not again.created and again.entry.pk == first.entry.pk
+    assert again.session_status == SessionStatus.SUBMITTED
+    with pytest.raises(ValidationError, match="takes no more entries"):
+        enter(session, sku, 5, staff)  # a new key is refused
+    assert CountEntry.objects.count() == 1
+
+
 def test_unknown_code_writes_nothing_and_says_so(warehouse, sku, staff):
     session = new_session(warehouse, [sku])
     with pytest.raises(ValidationError) as err:

@@ -341,3 +341,40 @@ def test_sku_list_shows_the_last_approved_count_of_my_warehouses(
         "COUNTED-1": when_a,
         "NEVER-1": None,
     }
+
+
+def test_a_scan_costs_a_bounded_number_of_queries(
+    client, staff, session_a, sku, django_assert_max_num_queries
+):
+    """The scan is the hot path of a full count (20 counters at once): session, user, role,
+    count and counter checks, the locked write and the panel — the key lookup only on a repeat."""
+    client.force_login(staff)
+    post_entry(client, session_a, sku.seller_sku, 1)  # the first entry starts the count
+    with django_assert_max_num_queries(15):
+        response = post_entry(client, session_a, sku.seller_sku, 2)
+    assert "+2 → counted 3" in response.content.decode()
+
+
+def test_progress_of_a_big_count_is_cached_briefly_and_of_a_small_one_is_exact(
+    client, staff, warehouse, settings
+):
+    from django.core.cache import cache
+
+    skus = SKUFactory.create_batch(3)
+    session = new_session(warehouse, skus)
+    client.force_login(staff)
+    html = post_entry(client, session, skus[0].seller_sku, 1).content.decode()
+    assert "1 of 3 lines counted" in html
+    html = post_entry(client, session, skus[1].seller_sku, 1).content.decode()
+    assert "2 of 3 lines counted" in html  # small counts: exact on every scan
+
+    settings.STOCKWISE = {**settings.STOCKWISE, "COUNT_PROGRESS_CACHE_LINES": 3}
+    html = post_entry(client, session, skus[2].seller_sku, 1).content.decode()
+    assert "3 of 3 lines counted" in html  # read once, then kept for a few seconds
+    undo = CountEntry.objects.filter(line__sku=skus[2]).get()
+    client.post(reverse("counting:undo", args=[session.pk]), {"entry": undo.pk})
+    html = client.get(reverse("counting:entry", args=[session.pk])).content.decode()
+    assert "3 of 3 lines counted" in html  # the cached figure, not yet re-read
+    cache.delete(f"count-progress:{session.pk}")  # as when COUNT_PROGRESS_SECONDS pass
+    html = client.get(reverse("counting:entry", args=[session.pk])).content.decode()
+    assert "2 of 3 lines counted" in html
