@@ -43,7 +43,7 @@ class ReplenishmentListView(
     filterset_class = ReplenishmentFilter
     template_name = "alerts/replenishment_list.html"
     # The table paginates; ListView's own pagination would count the rows twice.
-    table_pagination = {"per_page": 50}
+    table_pagination = {"per_page": 50, "paginator_class": table_pages.CachedCountPaginator}
     export_name = "replenishment"
 
     def get_queryset(self):

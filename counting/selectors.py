@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db.models import (
     Count,
     DecimalField,
@@ -38,6 +37,7 @@ from counting.models import (
 from inventory.models import SKU, Warehouse
 from inventory.roles import Capability, Role, can
 from inventory.selectors import warehouses_for
+from inventory.soft_cache import soft_get_or_compute
 
 
 def sessions_for(user) -> QuerySet[CountSession]:
@@ -119,18 +119,16 @@ def session_progress(session: CountSession) -> dict[str, int]:
     counters scanning, every scan would otherwise re-read tens of thousands of lines to move
     the figure by one. Smaller counts are always exact.
     """
-    key = f"count-progress:{session.pk}"
-    progress = cache.get(key)
-    if progress is not None:
-        return progress
-    progress = session.lines.aggregate(
-        counted=Count("id", filter=Q(counted_qty__isnull=False)),
-        total=Count("id"),
-        waiting=Count("id", filter=Q(recount_required=True, recount_qty__isnull=True)),
+    return soft_get_or_compute(
+        f"count-progress:{session.pk}",
+        lambda: session.lines.aggregate(
+            counted=Count("id", filter=Q(counted_qty__isnull=False)),
+            total=Count("id"),
+            waiting=Count("id", filter=Q(recount_required=True, recount_qty__isnull=True)),
+        ),
+        settings.STOCKWISE["COUNT_PROGRESS_SECONDS"],
+        keep=lambda p: p["total"] >= settings.STOCKWISE["COUNT_PROGRESS_CACHE_LINES"],
     )
-    if progress["total"] >= settings.STOCKWISE["COUNT_PROGRESS_CACHE_LINES"]:
-        cache.set(key, progress, settings.STOCKWISE["COUNT_PROGRESS_SECONDS"])
-    return progress
 
 
 def lines_waiting_for_recount(session: CountSession) -> QuerySet[CountLine]:

@@ -51,7 +51,7 @@ class SKUListView(
     filterset_class = SKUFilter
     template_name = "inventory/sku_list.html"
     # The table paginates; ListView's own pagination would count the rows twice.
-    table_pagination = {"per_page": 50}
+    table_pagination = {"per_page": 50, "paginator_class": table_pages.CachedCountPaginator}
     export_name = "skus"
 
     def get_queryset(self):

@@ -114,9 +114,6 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
-# Sessions are read from the shared cache (Redis, or var/cache) and written through to the
-# database: one query less on every request (docs/performance.md "Count entry").
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -284,6 +281,10 @@ STOCKWISE = {
     # tens of thousands and 20 counters scan several lines a second each).
     "COUNT_PROGRESS_CACHE_LINES": env.int("COUNT_PROGRESS_CACHE_LINES", default=2000),
     "COUNT_PROGRESS_SECONDS": env.int("COUNT_PROGRESS_SECONDS", default=5),
+    # List pages: the number of rows behind the page links of a list this long is counted at
+    # most once a minute (inventory/table_pages.py CachedCountPaginator).
+    "LIST_COUNT_CACHE_ROWS": env.int("LIST_COUNT_CACHE_ROWS", default=10_000),
+    "LIST_COUNT_CACHE_SECONDS": env.int("LIST_COUNT_CACHE_SECONDS", default=60),
     # A movement may be dated at most this far in the future (clock skew between shops and us).
     "MAX_FUTURE_DAYS": 1,
     # Imports (TikTok order exports, receipts, catalog): upload limit, XLSX zip-bomb limits

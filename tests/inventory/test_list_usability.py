@@ -88,3 +88,56 @@ def test_recompute_prints_each_step_before_and_after_it_runs(warehouse):
     assert steps[0] == f"[1/{total}] facts rows…"
     assert steps[1].startswith(f"[1/{total}] facts rows: ") and steps[1].endswith(" s")
     assert steps[-1].startswith(f"[{total}/{total}] ")
+
+
+def test_a_long_list_counts_its_rows_once_a_minute_and_a_short_one_every_time(
+    client, make_user, warehouse, other_warehouse, settings, django_assert_max_num_queries
+):
+    """The page links of a long list come from a count kept a minute (a COUNT over 100k pairs
+    costs more than the page); the rows are always fresh, and a short list is always exact."""
+    from django.core.cache import cache
+
+    skus = SKUFactory.create_batch(4)
+    for sku in skus:
+        movement_post(warehouse=warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=1)
+    client.force_login(make_user("manager", warehouse))
+    url = reverse("inventory:sku_list")
+
+    def pages(**params):
+        response = client.get(url, {"per_page": 1, **params})
+        return response.context["table"].paginator.num_pages, response
+
+    assert pages()[0] == 4  # 4 SKUs, 1 a page: counted, not kept
+    SKUFactory()
+    assert pages()[0] == 5  # a short list: the new SKU counts at once
+
+    settings.STOCKWISE = {**settings.STOCKWISE, "LIST_COUNT_CACHE_ROWS": 5}
+    assert pages()[0] == 5  # 5 rows: counted and kept
+    newest = SKUFactory(seller_sku="ZZ-NEWEST")
+    with django_assert_max_num_queries(8):
+        num_pages, response = pages(sort="-seller_sku")
+    assert num_pages == 5  # the kept count: the page links are up to a minute old ...
+    assert response.context["table"].page.object_list.data[0].pk == newest.pk  # ... rows are not
+    assert pages(q="ZZ-")[0] == 1  # another filter is another count
+    cache.clear()  # as when LIST_COUNT_CACHE_SECONDS pass
+    assert pages()[0] == 6
+
+
+def test_with_the_cache_unreachable_long_lists_are_counted_afresh(
+    client, make_user, warehouse, settings
+):
+    """Redis down: the kept counts read as misses and the page still answers, exact."""
+    from tests.realworker import free_port
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    settings.STOCKWISE = {**settings.STOCKWISE, "LIST_COUNT_CACHE_ROWS": 1}
+    SKUFactory.create_batch(3)
+    client.force_login(make_user("manager", warehouse))
+    response = client.get(reverse("inventory:sku_list"), {"per_page": 1})
+    assert response.status_code == 200
+    assert response.context["table"].paginator.num_pages == 3
