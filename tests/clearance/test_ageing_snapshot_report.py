@@ -86,6 +86,22 @@ def test_snapshot_sorts_filters_and_paginates_in_sql(client, manager, stocked):
     assert len(page(client, warehouse="B").context["table"].data) == 0  # not my warehouse
 
 
+@pytest.mark.parametrize("ids_max", [2000, 1])
+def test_a_search_finds_the_same_rows_whether_few_or_many_skus_match(
+    client, manager, stocked, monkeypatch, ids_max, django_assert_max_num_queries
+):
+    """Few matching SKUs are looked up first and passed as ids; many stay a subquery."""
+    from clearance import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_IDS_MAX", ids_max)
+    client.force_login(manager)
+    with django_assert_max_num_queries(8):
+        found = page(client, q="l", sort="seller_sku").context["table"].data  # OLD, HALF-CENT
+    assert [r.seller_sku for r in found] == ["HALF-CENT", "OLD"]
+    assert [r.seller_sku for r in page(client, q="THEIRS").context["table"].data] == []
+    assert len(page(client, q="nothing-like-it").context["table"].data) == 0
+
+
 def test_snapshot_page_needs_few_queries_and_caches_counts_until_the_next_night(
     client, manager, warehouse, make_slow, stocked, django_assert_max_num_queries
 ):

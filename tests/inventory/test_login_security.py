@@ -57,3 +57,36 @@ def test_sessions_expire(manager):
     session.set_expiry(-1)
     session.save()
     assert client.get("/skus/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("groups", "superuser", "replenishment"),
+    [
+        (["staff"], False, 403),
+        (["purchaser"], False, 200),
+        (["staff", "manager"], False, 200),  # the most capable group counts
+        ([], True, 200),  # a superuser is an admin without a group
+        ([], False, 403),  # no role: nothing
+    ],
+)
+def test_a_signed_in_users_role_comes_with_the_user_in_one_query(
+    warehouse, groups, superuser, replenishment
+):
+    """The session's user is read with its role (no separate query for the groups), and the
+    role decides as before."""
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(is_superuser=superuser)
+    user.groups.set([Group.objects.get_or_create(name=name)[0] for name in groups])
+    user.warehouses.add(warehouse)
+    client = Client()
+    assert attempt(client, user.username, "pw-for-tests-1").status_code == 302
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/replenishment/")
+    assert response.status_code == replenishment
+    group_reads = [q["sql"] for q in queries if "auth_user_groups" in q["sql"]]
+    assert len(group_reads) == 1 and '"auth_user"."username"' in group_reads[0]
