@@ -5,13 +5,21 @@ column's `<td>` attributes for every cell; at 50 rows × 15 columns that was mos
 page's time (docs/performance.md). This renders the same HTML (tests compare it with the
 library's output for every list): attributes computed once per column unless they depend on
 the record (a callable), cells rendered, localised and escaped as `{{ cell }}` would.
+
+A plain column (a `Column` with no render method of its own, no link, no choices to display and
+static attributes) shows its value as it is, or the column's default when the value is empty:
+its cells are read straight from the records, without the library's per-cell machinery (about
+40 µs a cell; a 100-row ageing page has 1,700 cells).
 """
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.template.base import render_value_in_context
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django_tables2 import A, Column
 
 register = template.Library()
 
@@ -28,6 +36,32 @@ def _cell_html(bound_column, cell, context) -> str:
     return conditional_escape(localize(cell, use_l10n=bool(bound_column.localize)))
 
 
+def _plain_accessor(bound_column, table, record) -> A | None:
+    """The accessor of a column whose cell is its value (or its default), else None."""
+    column = bound_column.column
+    if type(column) is not Column or bound_column.link:
+        return None
+    if hasattr(table, f"render_{bound_column.name}") or not _td_attrs_are_static(bound_column):
+        return None
+    accessor = A(bound_column.accessor)
+    if isinstance(record, models.Model):  # the library shows get_FOO_display() of choices
+        try:
+            field = accessor.get_field(type(record))
+        except FieldDoesNotExist:
+            field = None
+        if getattr(field, "choices", None):
+            return None
+    return accessor
+
+
+def _plain_cell(accessor: A, bound_column, record):
+    try:
+        value = accessor.resolve(record)
+    except Exception:  # noqa: BLE001 - as the library: a missing value shows the default
+        value = None
+    return bound_column.default if value in bound_column.column.empty_values else value
+
+
 @register.simple_tag(takes_context=True)
 def table_body(context, table):
     columns = list(table.columns)
@@ -37,12 +71,22 @@ def table_body(context, table):
         if _td_attrs_are_static(column)
     }
     parts = []
+    plain = None
     for row in table.paginated_rows:
+        if plain is None:
+            plain = {c.name: _plain_accessor(c, table, row.record) for c in columns}
         parts.append(format_html("<tr {}>", row.attrs.as_html()))
-        for column, cell in row.items():
-            td = static_td.get(column.name)
-            if td is None:
-                td = column.attrs["td"].as_html()
+        for column in columns:
+            accessor = plain[column.name]
+            if accessor is not None:
+                cell = _plain_cell(accessor, column, row.record)
+                td = static_td[column.name]
+            else:
+                cell = row.get_cell(column.name)
+                column.current_value, column.current_record = cell, row.record
+                td = static_td.get(column.name)
+                if td is None:
+                    td = column.attrs["td"].as_html()
             parts.append(f"<td {td}>{_cell_html(column, cell, context)}</td>")
         parts.append("</tr>")
     if not parts and table.empty_text:
