@@ -335,6 +335,14 @@ class Server:
 _LOG_LINE = re.compile(r"^(\S+) (\S+) (\d+) ([\d.]+)$")
 
 
+def production_workers() -> int:
+    """The gunicorn worker count of docker-compose.yml's web service (what production runs),
+    so the benchmarks measure the deployed server; 2 × cores + 1 if it cannot be read."""
+    compose = (ROOT / "docker-compose.yml").read_text()
+    match = re.search(r'"gunicorn"[^\]]*"--workers",\s*"(\d+)"', compose)
+    return int(match.group(1)) if match else 2 * (os.cpu_count() or 1) + 1
+
+
 @contextlib.contextmanager
 def gunicorn(*, workers: int | None = None, threads: int = 1, env: dict | None = None):
     """gunicorn serving the project on a free loopback port; yields a Server.
@@ -342,7 +350,7 @@ def gunicorn(*, workers: int | None = None, threads: int = 1, env: dict | None =
     Server time comes from gunicorn's access log (`%(M)s`: milliseconds from the request read
     to the response written), so it does not include time spent queueing for a worker.
     """
-    workers = workers or 2 * (os.cpu_count() or 1) + 1
+    workers = workers or int(os.environ.get("BENCH_WORKERS") or 0) or production_workers()
     port = free_port()
     folder = Path(tempfile.mkdtemp(prefix="sw-bench-web-"))
     log = folder / "access.log"
