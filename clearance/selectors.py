@@ -6,7 +6,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -52,6 +51,7 @@ from inventory.models import (
     StockMovement,
 )
 from inventory.selectors import warehouses_for
+from inventory.soft_cache import soft_get_or_compute
 
 _CENT = Decimal("0.01")
 # Chart totals of the ageing snapshot are cached per nightly run; a day is the longest a run lasts.
@@ -341,7 +341,9 @@ def ageing_snapshot_summary(rows: QuerySet[SkuFacts], state) -> AgeingSummary:
         key = _summary_key(rows, state)
     except EmptyResultSet:  # a search that matched no SKU: nothing to read
         return AgeingSummary(count=0, by_warehouse=[], by_category=[])
-    return cache.get_or_set(key, lambda: _summarise(rows), timeout=SNAPSHOT_CACHE_SECONDS)
+    return soft_get_or_compute(
+        key, lambda: _summarise(rows), SNAPSHOT_CACHE_SECONDS, keep=lambda _summary: True
+    )
 
 
 def _summary_key(rows: QuerySet, state) -> str:

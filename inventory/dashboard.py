@@ -12,7 +12,6 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from inventory import hooks, selectors
 from inventory.models import StockBalance, Warehouse
 from inventory.roles import Capability, can
+from inventory.soft_cache import soft_get_or_compute
 from inventory.turnover import Band, Period, TurnoverRow, turnover_series
 from inventory.turnover_notices import notices_for
 
@@ -117,7 +117,9 @@ def trailing_turnover(request) -> tuple[TurnoverRow, TurnoverRow]:
         # the ratio for a few minutes, invisible on a 90-day figure.
         ids = ",".join(str(w.pk) for w in warehouses)
         key = f"dashboard-turnover:{current.start}:{current.end}:{ids}"
-        memo["turnover"] = cache.get_or_set(key, compute, timeout=TURNOVER_CACHE_SECONDS)
+        memo["turnover"] = soft_get_or_compute(
+            key, compute, TURNOVER_CACHE_SECONDS, keep=lambda _value: True
+        )
     return memo["turnover"]
 
 
