@@ -63,15 +63,38 @@ def session_for_user(user, pk: int) -> CountSession:
     return get_object_or_404(queryset, pk=pk)
 
 
+def counter_assignment(user) -> dict:
+    """Annotations telling, with the session itself, whether it has assigned counters and
+    whether `user` is one of them (read by `may_enter_counts` without another query)."""
+    through = CountSession.counters.through.objects.filter(countsession_id=OuterRef("pk"))
+    return {
+        "has_counters": Exists(through),
+        "user_assigned": Exists(through.filter(user_id=user.pk)),
+    }
+
+
+def session_to_count_for_user(user, pk: int) -> CountSession:
+    """`session_for_user` with the user's counter assignment read in the same query."""
+    queryset = CountSession.objects.filter(warehouse__in=warehouses_for(user)).select_related(
+        "warehouse"
+    )
+    session = get_object_or_404(queryset.annotate(**counter_assignment(user)), pk=pk)
+    session.assignment_of = user.pk
+    return session
+
+
 def may_enter_counts(user, session: CountSession) -> bool:
     """Counting rights: COUNT in the session's warehouse, and assigned when counters are set.
 
     Managers (APPROVE) may always enter; the warehouse scope is checked by `session_for_user`.
+    A session read with `counter_assignment(user)` answers without a query.
     """
     if not can(user, Capability.COUNT):
         return False
     if can(user, Capability.APPROVE):
         return True
+    if getattr(session, "assignment_of", None) == user.pk:
+        return not session.has_counters or session.user_assigned
     assigned = session.counters.values_list("pk", flat=True)
     return not assigned or user.pk in set(assigned)
 

@@ -123,15 +123,28 @@ def lock_session(session: CountSession) -> CountSession:
     return CountSession.objects.select_for_update().select_related("warehouse").get(pk=session.pk)
 
 
-def share_lock_session(session: CountSession) -> CountSession:
+def share_lock_session(session: CountSession, user=None) -> CountSession:
     """Re-read the session under a shared row lock (PostgreSQL; elsewhere the exclusive one):
-    scans hold it together, a status change waits for all of them."""
+    scans hold it together, a status change waits for all of them. With `user`, whether they
+    are among its assigned counters comes with it (`selectors.counter_assignment`)."""
     if connection.vendor != "postgresql":
         return lock_session(session)
+    if user is None:
+        rows = CountSession.objects.raw(
+            "SELECT * FROM counting_countsession WHERE id = %s FOR SHARE", [session.pk]
+        )
+        return list(rows)[0]
+    through = CountSession.counters.through._meta
+    counters = f'SELECT 1 FROM "{through.db_table}" c WHERE c."countsession_id" = s."id"'  # noqa: S608
     rows = CountSession.objects.raw(
-        "SELECT * FROM counting_countsession WHERE id = %s FOR SHARE", [session.pk]
+        f"SELECT s.*, EXISTS ({counters}) AS has_counters, "  # noqa: S608 - model names only
+        f'EXISTS ({counters} AND c."user_id" = %s) AS user_assigned '
+        "FROM counting_countsession s WHERE s.id = %s FOR SHARE OF s",
+        [user.pk, session.pk],
     )
-    return list(rows)[0]
+    locked = list(rows)[0]
+    locked.assignment_of = user.pk
+    return locked
 
 
 def check_takes_entries(session: CountSession) -> None:
@@ -341,7 +354,7 @@ def _entry_add(session, code, quantity, user, key, source, *, shared: bool) -> E
     """One attempt; the shared one skips the key lookup (the insert's unique index refuses a
     repeated key, and the caller retries exclusively)."""
     with transaction.atomic():
-        locked = share_lock_session(session) if shared else lock_session(session)
+        locked = share_lock_session(session, user) if shared else lock_session(session)
         if not may_enter_counts(user, locked):
             raise PermissionDenied
         if not shared:

@@ -22,7 +22,7 @@ from inventory.roles import Capability
 
 
 def _session_to_count(request, pk: int):
-    session = selectors.session_for_user(request.user, pk)
+    session = selectors.session_to_count_for_user(request.user, pk)
     if not selectors.may_enter_counts(request.user, session):
         raise PermissionDenied
     return session
