@@ -77,6 +77,7 @@ def planning_recompute(as_of: date, *, count: bool = True) -> int | None:
     fill = {
         "levels": ", ".join(values),
         "eps": planning_sql.EPS,
+        "fence": planning_sql.FENCE.get(connection.vendor, ""),
         "select": planning_sql.SELECT,
         "columns": ", ".join(planning_sql.COLUMNS),
         "n_columns": ", ".join(f"n.{c}" for c in planning_sql.COLUMNS),

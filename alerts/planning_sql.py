@@ -5,6 +5,10 @@ pairs in scope staged in a temporary table, then an UPDATE of the changed rows a
 """
 
 EPS = "CAST(0.000000001 AS DOUBLE PRECISION)"
+# PostgreSQL folds each CTE into the next and so computes an expression once per use (the
+# safety stock, with its square root, about ten times a row); `OFFSET 0` keeps each level a
+# subquery whose columns are computed once. SQLite computes them once anyway.
+FENCE = {"postgresql": " OFFSET 0"}
 
 FIGURES_CTE = """
 WITH zt (level_key, service_level, z) AS (VALUES {levels}),
@@ -54,10 +58,10 @@ base AS (
     LEFT JOIN learned ln ON ln.sku_id = f.sku_id
     JOIN zt ON zt.level_key
         = CAST(ROUND(COALESCE(s.service_level, %(default_level)s) * 10000) AS INTEGER)
-    WHERE s.active = TRUE
+    WHERE s.active = TRUE{fence}
 ),
 safety AS (
-    SELECT base.*, z * SQRT(lt * sd * sd + d * d * lt_std * lt_std) AS ss FROM base
+    SELECT base.*, z * SQRT(lt * sd * sd + d * d * lt_std * lt_std) AS ss FROM base{fence}
 ),
 points AS (
     SELECT safety.*,
@@ -66,7 +70,7 @@ points AS (
            CAST(CEILING(ss - {eps}) AS INTEGER) AS ss_units,
            CAST(CEILING(d * lt + ss - {eps}) AS INTEGER) AS rop_units,
            CASE WHEN d > 0 THEN on_hand / d END AS cover
-    FROM safety
+    FROM safety{fence}
 ),
 judged AS (
     SELECT points.*,
@@ -76,7 +80,7 @@ judged AS (
                 WHEN cover IS NULL OR cover > %(overstock)s THEN 'OVERSTOCK'
                 ELSE 'OK' END AS status,
            CAST(CEILING(s_level - (on_hand + on_order) - {eps}) AS INTEGER) AS short_units
-    FROM points
+    FROM points{fence}
 ),
 final AS (
     SELECT judged.*,
