@@ -85,6 +85,26 @@ def test_stock_out_days_are_left_out_of_demand(window_10_days):
     assert f.as_of == AS_OF
 
 
+def test_nightly_slides_keep_the_highest_sale_of_the_last_7_days(window_10_days):
+    """Hand-worked, one night at a time: 9 sold on the 1st, 4 on the 3rd, nothing after. The
+    7-day maximum is 9 until the 1st leaves the last 7 days (the night of the 8th: days 2–8),
+    then 4, then 0 from the night of the 10th: nights on which nothing else of the pair
+    changes (its 10-day window drops and takes in days without a movement, in stock at both
+    ends)."""
+    wh = WarehouseFactory(code="MAIN", timezone=BKK)
+    sku = SKUFactory()
+    d = lambda n: date(2026, 3, n)  # noqa: E731
+    received = at(date(2026, 2, 20), 8)  # before every window: in stock at both its edges
+    post(wh, sku, [(received, R, 50), (at(d(1), 12), S, -9), (at(d(3), 12), S, -4)])
+    expected = {5: 9, 6: 9, 7: 9, 8: 4, 9: 4, 10: 0, 11: 0}
+    seen = {}
+    for day in expected:
+        assert run(d(day)) is None
+        seen[day] = facts(wh, sku).max_daily_sales_recent
+    assert seen == expected
+    assert facts(wh, sku).units_sold_window == 4  # the 1st left the 10-day window on the 11th
+
+
 def test_a_sku_that_sold_out_does_not_look_unpopular(window_10_days):
     """Sold 5 a day for 4 days, then out of stock for 6: demand is 5 a day, not 2."""
     wh = WarehouseFactory(code="MAIN", timezone="UTC")
