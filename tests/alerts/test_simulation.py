@@ -144,8 +144,11 @@ def test_without_spikes_the_service_level_is_a_fill_rate():
 def test_spike_risk_raises_the_reorder_point_to_cover_the_lost_spike_units():
     """The same SKU in a catalog where a spike of 10 base days (100 units) starts on 1 day in
     100: demanded a day 10 x (1 + 0.01 x 10) = 11, allowed lost 0.55. With x far above the base
-    the ordinary cycles lose nothing and a spike loses (100 + 100 - x): 0.01 (200 - x) = 0.55
-    -> x = 145, SS = 45."""
+    (100) the ordinary cycles lose nothing. A spike alone in the lead time adds (200 - x); one
+    that follows another in the same lead time (chance p = 1 - exp(-0.01 x 10) = 0.0951626)
+    adds (300 - x) - (200 - x) = 100: 0.01 ((1 - p)(200 - x) + 100 p) = 0.55
+    -> 200 - x = (55 - 9.51626) / 0.9048374 = 50.2673, x = 149.733, SS = 49.733.
+    (Charged alone and whole, as in session 2: 0.01 (200 - x) = 0.55, x = 145.)"""
     stats = spike.CappedStats(d=10, sigma=3, cap=19, n=90)
     plan = spike.spike_aware_plan(
         stats,
@@ -155,8 +158,8 @@ def test_spike_risk_raises_the_reorder_point_to_cover_the_lost_spike_units():
         service_level=0.95,
         review_days=7,
     )
-    assert plan.reorder_point == pytest.approx(145, abs=0.01)
-    assert plan.safety_stock == pytest.approx(45, abs=0.01)
+    assert plan.reorder_point == pytest.approx(149.733, abs=0.01)
+    assert plan.safety_stock == pytest.approx(49.733, abs=0.01)
     with pytest.raises(ValueError):
         spike.spike_aware_plan(
             stats, spike.SpikeProfile(), lead_time=10, lead_std=0, service_level=1, review_days=7
@@ -314,3 +317,38 @@ def test_the_ss_method_setting_is_checked(settings, method, ids):
 
     settings.STOCKWISE = {**settings.STOCKWISE, "SS_METHOD": method}
     assert [m.id for m in ss_method_check(None)] == ids
+
+
+def test_the_reorder_point_solves_the_loss_equation_with_overlapping_spikes():
+    """A case where spikes overlap the ordinary lead-time demand (d 5, sigma_c 2, L 20,
+    sigma_L 2, 97 %; spikes of 3 and 12 base days, 1 start in 50 days): the reorder point the
+    solver returns loses, by the module's equation written out again here, what the level
+    allows; a unit less loses more, a unit more loses less."""
+    stats = spike.CappedStats(d=5, sigma=2, cap=11, n=90)
+    profile = spike.SpikeProfile(rate=0.02, volumes=(3.0, 12.0))
+    plan = spike.spike_aware_plan(
+        stats, profile, lead_time=20, lead_std=2, service_level=0.97, review_days=7
+    )
+    mu, sigma = 100.0, math.sqrt(20 * 4 + 25 * 4)
+    shifts = [15.0, 60.0]
+    mean_s = sum(shifts) / 2
+    sigma_o = math.sqrt(sigma**2 + sum(s * s for s in shifts) / 2 - mean_s**2)
+    p = 1 - math.exp(-0.02 * 20)
+
+    def short(y, m, s):
+        return s * spike.normal_loss((y - m) / s)
+
+    def lost(x):
+        cycles = short(x, mu, sigma) / 7  # Q = 35 units = 7 days of base demand
+        added = sum(
+            (1 - p) * (short(x - s, mu, sigma) - short(x, mu, sigma))
+            + p * (short(x - s, mu + mean_s, sigma_o) - short(x, mu + mean_s, sigma_o))
+            for s in shifts
+        )
+        return cycles + 0.02 / 2 * added
+
+    allowed = 0.03 * 5 * (1 + 0.02 * 7.5)
+    x = plan.reorder_point
+    assert lost(x) == pytest.approx(allowed, rel=1e-6)
+    assert lost(x - 1) > allowed > lost(x + 1)
+    assert plan.safety_stock == pytest.approx(x - 100)
