@@ -312,6 +312,13 @@ def spike_aware_plan(
     target = (1 - service_level) * d * (1 + profile.rate * profile.mean_volume)
     weight = profile.rate / len(profile.volumes) if profile.volumes else 0.0
     shifts = [d * v for v in profile.volumes]
+    if shifts:
+        # After another spike in the same lead time (chance `earlier`): demand shifted by the
+        # profile's mean volume and widened by its variance.
+        mean_s = sum(shifts) / len(shifts)
+        mu_o = mu + mean_s
+        sigma_o = math.sqrt(sigma * sigma + sum(s * s for s in shifts) / len(shifts) - mean_s**2)
+        earlier = 1 - math.exp(-profile.rate * lead_time)
 
     def lost(x: float) -> tuple[float, float]:
         """Units lost a day at reorder point x, and minus its derivative."""
@@ -323,10 +330,6 @@ def spike_aware_plan(
         value, slope = base / cycle_days, base_tail / cycle_days
         if not shifts:
             return value, slope
-        mean_s = sum(shifts) / len(shifts)
-        mu_o = mu + mean_s
-        sigma_o = math.sqrt(sigma * sigma + sum(s * s for s in shifts) / len(shifts) - mean_s**2)
-        earlier = 1 - math.exp(-profile.rate * lead_time)
         other, other_tail = _short(x, mu_o, sigma_o)
         for s in shifts:
             alone, alone_tail = _short(x - s, mu, sigma)

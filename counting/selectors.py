@@ -55,30 +55,25 @@ def sessions_for(user) -> QuerySet[CountSession]:
     )
 
 
-def session_for_user(user, pk: int) -> CountSession:
-    """A session of one of the user's warehouses, or 404."""
-    queryset = CountSession.objects.filter(warehouse__in=warehouses_for(user)).select_related(
+def _sessions_of(user) -> QuerySet[CountSession]:
+    return CountSession.objects.filter(warehouse__in=warehouses_for(user)).select_related(
         "warehouse"
     )
-    return get_object_or_404(queryset, pk=pk)
 
 
-def counter_assignment(user) -> dict:
-    """Annotations telling, with the session itself, whether it has assigned counters and
-    whether `user` is one of them (read by `may_enter_counts` without another query)."""
-    through = CountSession.counters.through.objects.filter(countsession_id=OuterRef("pk"))
-    return {
-        "has_counters": Exists(through),
-        "user_assigned": Exists(through.filter(user_id=user.pk)),
-    }
+def session_for_user(user, pk: int) -> CountSession:
+    """A session of one of the user's warehouses, or 404."""
+    return get_object_or_404(_sessions_of(user), pk=pk)
 
 
 def session_to_count_for_user(user, pk: int) -> CountSession:
-    """`session_for_user` with the user's counter assignment read in the same query."""
-    queryset = CountSession.objects.filter(warehouse__in=warehouses_for(user)).select_related(
-        "warehouse"
+    """`session_for_user`, with whether it has assigned counters and whether `user` is one of
+    them read in the same query (`may_enter_counts` then needs none)."""
+    through = CountSession.counters.through.objects.filter(countsession_id=OuterRef("pk"))
+    queryset = _sessions_of(user).annotate(
+        has_counters=Exists(through), user_assigned=Exists(through.filter(user_id=user.pk))
     )
-    session = get_object_or_404(queryset.annotate(**counter_assignment(user)), pk=pk)
+    session = get_object_or_404(queryset, pk=pk)
     session.assignment_of = user.pk
     return session
 
@@ -87,7 +82,8 @@ def may_enter_counts(user, session: CountSession) -> bool:
     """Counting rights: COUNT in the session's warehouse, and assigned when counters are set.
 
     Managers (APPROVE) may always enter; the warehouse scope is checked by `session_for_user`.
-    A session read with `counter_assignment(user)` answers without a query.
+    A session read with its counter assignment (`session_to_count_for_user`, the scan's shared
+    lock) answers without a query.
     """
     if not can(user, Capability.COUNT):
         return False

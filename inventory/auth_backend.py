@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Case, IntegerField, Max, Value, When
 
-from inventory.roles import ROLE_ORDER, Role
+from inventory.roles import ROLE_ORDER, role_from_groups
 
 # ROLE_ORDER[rank - 1] is the role of rank `rank`; 0 means no role group.
 _ROLE_RANK = Max(
@@ -25,12 +25,6 @@ _ROLE_RANK = Max(
 )
 
 
-def role_of_rank(rank: int | None, *, superuser: bool) -> Role | None:
-    if superuser:
-        return Role.ADMIN
-    return ROLE_ORDER[rank - 1] if rank else None
-
-
 class RoleModelBackend(ModelBackend):
     """ModelBackend whose `get_user` (every request with a session) also reads the role."""
 
@@ -43,5 +37,7 @@ class RoleModelBackend(ModelBackend):
         )
         if user is None or not self.user_can_authenticate(user):
             return None
-        user._stockwise_role = role_of_rank(user.role_rank, superuser=user.is_superuser)
+        # The rank names the user's most capable role group: decided as for any group names.
+        names = {ROLE_ORDER[user.role_rank - 1].value} if user.role_rank else ()
+        user._stockwise_role = role_from_groups(names, superuser=user.is_superuser)
         return user

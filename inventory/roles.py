@@ -51,13 +51,16 @@ def role_of(user) -> Role | None:
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_stockwise_role"):
-        if user.is_superuser:
-            role = Role.ADMIN
-        else:
-            names = {g.name for g in user.groups.all()}
-            role = next((r for r in reversed(ROLE_ORDER) if r.value in names), None)
-        user._stockwise_role = role
+        names = () if user.is_superuser else {g.name for g in user.groups.all()}
+        user._stockwise_role = role_from_groups(names, superuser=user.is_superuser)
     return user._stockwise_role
+
+
+def role_from_groups(names, *, superuser: bool) -> Role | None:
+    """The most capable role among group names; a superuser is an admin without a group."""
+    if superuser:
+        return Role.ADMIN
+    return next((r for r in reversed(ROLE_ORDER) if r.value in names), None)
 
 
 def can(user, capability: str) -> bool:

@@ -15,10 +15,8 @@ from inventory import turnover_sql
 from inventory.turnover import Grouping, Period, TurnoverRow, _from_raw, band_limits, worst_first
 from inventory.window import state_is_current, stock_days_at
 
-_SQL = """
-SELECT n.g1, n.g2, 1, %s, n.value_now, n.average, 0, n.cogs_e4, {labels}
-FROM (
-    SELECT {g1} AS g1, {g2} AS g2,
+# Value now, average inventory value and COGS of the window from each pair's facts.
+_SUMS = """
            SUM(COALESCE(b.on_hand, 0) * s.unit_cost) AS value_now,
            SUM({stock_days} * s.unit_cost) * 1.0 / %s AS average,
            SUM(x.cogs_window_e4) AS cogs_e4
@@ -26,15 +24,25 @@ FROM (
     JOIN inventory_sku s ON s.id = x.sku_id
     LEFT JOIN inventory_stockbalance b ON b.warehouse_id = x.warehouse_id AND b.sku_id = x.sku_id
     WHERE x.warehouse_id IN ({warehouse_ids})
-    {group_by}
+"""
+
+_SQL = (
+    """
+SELECT n.g1, n.g2, 1, %s, n.value_now, n.average, 0, n.cogs_e4, {labels}
+FROM (
+    SELECT {g1} AS g1, {g2} AS g2,"""
+    + _SUMS
+    + """    {group_by}
 ) n
 {label_joins}
 ORDER BY n.g1, n.g2
 """
+)
 
 
 # Both groupings of the nightly band check in one pass (PostgreSQL: GROUPING SETS).
-_BAND_SQL = """
+_BAND_SQL = (
+    """
 SELECT n.g1, COALESCE(n.g2, 0), 1, %s, n.value_now, n.average, 0, n.cogs_e4, lw.code,
        CASE WHEN n.whole = 1 THEN lw.name ELSE lc.name END,
        CASE WHEN n.whole = 1 THEN NULL ELSE lc.turnover_min END,
@@ -42,20 +50,15 @@ SELECT n.g1, COALESCE(n.g2, 0), 1, %s, n.value_now, n.average, 0, n.cogs_e4, lw.
        n.whole
 FROM (
     SELECT x.warehouse_id AS g1, COALESCE(s.category_id, 0) AS g2,
-           GROUPING(COALESCE(s.category_id, 0)) AS whole,
-           SUM(COALESCE(b.on_hand, 0) * s.unit_cost) AS value_now,
-           SUM({stock_days} * s.unit_cost) * 1.0 / %s AS average,
-           SUM(x.cogs_window_e4) AS cogs_e4
-    FROM inventory_skufacts x
-    JOIN inventory_sku s ON s.id = x.sku_id
-    LEFT JOIN inventory_stockbalance b ON b.warehouse_id = x.warehouse_id AND b.sku_id = x.sku_id
-    WHERE x.warehouse_id IN ({warehouse_ids})
-    GROUP BY GROUPING SETS ((x.warehouse_id), (x.warehouse_id, COALESCE(s.category_id, 0)))
+           GROUPING(COALESCE(s.category_id, 0)) AS whole,"""
+    + _SUMS
+    + """    GROUP BY GROUPING SETS ((x.warehouse_id), (x.warehouse_id, COALESCE(s.category_id, 0)))
 ) n
 LEFT JOIN inventory_warehouse lw ON lw.id = n.g1
 LEFT JOIN inventory_category lc ON lc.id = n.g2 AND n.whole = 0
 ORDER BY n.g1, n.g2
 """
+)
 
 
 def band_rows_from_facts(*, warehouses, period: Period) -> dict[str, list[TurnoverRow]] | None:

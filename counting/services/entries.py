@@ -123,17 +123,12 @@ def lock_session(session: CountSession) -> CountSession:
     return CountSession.objects.select_for_update().select_related("warehouse").get(pk=session.pk)
 
 
-def share_lock_session(session: CountSession, user=None) -> CountSession:
+def share_lock_session(session: CountSession, user) -> CountSession:
     """Re-read the session under a shared row lock (PostgreSQL; elsewhere the exclusive one):
-    scans hold it together, a status change waits for all of them. With `user`, whether they
-    are among its assigned counters comes with it (`selectors.counter_assignment`)."""
+    scans hold it together, a status change waits for all of them. Whether `user` is among its
+    assigned counters comes with it, as `selectors.session_to_count_for_user` reads it."""
     if connection.vendor != "postgresql":
         return lock_session(session)
-    if user is None:
-        rows = CountSession.objects.raw(
-            "SELECT * FROM counting_countsession WHERE id = %s FOR SHARE", [session.pk]
-        )
-        return list(rows)[0]
     through = CountSession.counters.through._meta
     counters = f'SELECT 1 FROM "{through.db_table}" c WHERE c."countsession_id" = s."id"'  # noqa: S608
     rows = CountSession.objects.raw(

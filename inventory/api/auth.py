@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from rest_framework.authentication import TokenAuthentication
 
-from inventory.roles import ROLE_ORDER, Role
+from inventory.roles import role_from_groups
 
 
 @cache
@@ -49,12 +49,7 @@ class TokenWithRoleAuthentication(TokenAuthentication):
         if user is None or not user.is_active:
             return super().authenticate_credentials(key)  # raises AuthenticationFailed
         groups = {row[-1] for row in rows if row[-1]}
-        if user.is_superuser:
-            user._stockwise_role = Role.ADMIN
-        else:
-            user._stockwise_role = next(
-                (r for r in reversed(ROLE_ORDER) if r.value in groups), None
-            )
+        user._stockwise_role = role_from_groups(groups, superuser=user.is_superuser)
         token = self.get_model()(key=key, user_id=user.pk, created=rows[0][len(names)])
         token.user = user
         token._state.adding = False

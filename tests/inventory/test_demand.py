@@ -99,7 +99,7 @@ def test_nightly_slides_keep_the_highest_sale_of_the_last_7_days(window_10_days)
     expected = {5: 9, 6: 9, 7: 9, 8: 4, 9: 4, 10: 0, 11: 0}
     seen = {}
     for day in expected:
-        assert run(d(day)) is None
+        run(d(day))
         seen[day] = facts(wh, sku).max_daily_sales_recent
     assert seen == expected
     assert facts(wh, sku).units_sold_window == 4  # the 1st left the 10-day window on the 11th
