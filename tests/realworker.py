@@ -61,6 +61,13 @@ def flush_broker() -> None:
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
 
 
+def queue_length(queue: str = "celery") -> int:
+    """Messages waiting in the broker queue, not yet taken by a worker."""
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL).llen(queue)
+
+
 class CeleryWorker:
     """`celery -A config worker --pool solo` on the test database and the test Redis."""
 
@@ -161,6 +168,12 @@ class CeleryWorker:
             return quiet[0] >= 2
 
         return not self.alive or wait_for(idle, timeout=timeout, interval=0.2)
+
+    def wait_settled(self, timeout: float = 15) -> bool:
+        """Wait until the worker has taken every queued task and finished it: a baseline of its
+        log counted after this includes what was enqueued before (a task the broker still held
+        would be logged "received" later and counted as new)."""
+        return wait_for(lambda: queue_length() == 0, timeout=timeout) and self.wait_idle(timeout)
 
     @property
     def alive(self) -> bool:

@@ -164,6 +164,7 @@ def test_a_task_enqueued_in_a_transaction_that_rolls_back_never_reaches_the_work
     other = SKUFactory(seller_sku="TEE-01", supplier=planned.supplier)
     receive(warehouse, other, 100)
     plan(warehouse, other, 5)
+    assert worker.wait_settled(), worker.log_tail()  # the receipts' checks counted as before
     checks_before = count([worker], "recheck_movements_task[", "received")
     sends_before = count([worker], "send_outbox_email_task[", "received")
     with pytest.raises(RuntimeError), transaction.atomic():
