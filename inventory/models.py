@@ -275,10 +275,14 @@ class StockMovement(AppendOnlyModel):
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
         constraints = [
+            # The ref leads: "these refs of this source" is always a lookup of each ref. Led by
+            # the source, PostgreSQL scanned every row of a source its statistics did not know
+            # yet (a new API client, a first import) and filtered the refs: 11 ms a POST after
+            # 10k API movements, 14 s for a 5,000-line import after 20k.
             models.UniqueConstraint(
-                fields=["source", "external_ref"],
+                fields=["external_ref", "source"],
                 condition=models.Q(external_ref__isnull=False),
-                name="movement_unique_source_external_ref",
+                name="movement_unique_external_ref_source",
             ),
             models.CheckConstraint(
                 condition=~models.Q(quantity=0), name="movement_quantity_not_zero"

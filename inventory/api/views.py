@@ -28,7 +28,7 @@ from inventory.purchasing import receipts as po_receipts
 from inventory.purchasing import selectors as po_selectors
 from inventory.purchasing import services as po_services
 from inventory.roles import Capability, can
-from inventory.selectors import movements_for, stock_rows_for, warehouses_for
+from inventory.selectors import movements_for, posting_targets, stock_rows_for, warehouses_for
 
 # Movements in one batch POST at most (a larger body answers 400).
 MAX_BATCH = 1000
@@ -59,23 +59,26 @@ def _field_errors(exc: DjangoValidationError):
 def _check_member_warehouse(user, data) -> None:
     """404 when the body names a warehouse the user is not a member of (or that does not exist:
     the two are not told apart). A missing or malformed code is left to the serializer (400)."""
-    _member_warehouses(user, [data])
+    _posting_context(user, [data])
 
 
-def _member_warehouses(user, items) -> dict:
-    """The user's warehouses named by `items` (request bodies), by code, in one query; 404 as
-    `_check_member_warehouse` when one of them is not among the user's."""
-    codes = set()
+def _posting_context(user, items) -> dict:
+    """The user's warehouses and the SKUs named by `items` (request bodies), read in one go for
+    the serializer (`warehouses`, `skus`); 404 as `_check_member_warehouse` when a warehouse
+    named is not among the user's."""
+    codes, seller_skus = set(), set()
     for item in items:
-        code = item.get("warehouse") if hasattr(item, "get") else None
+        if not hasattr(item, "get"):
+            continue
+        code, seller_sku = item.get("warehouse"), item.get("sku")
         if isinstance(code, str) and code:
             codes.add(code)
-    if not codes:
-        return {}
-    found = {w.code: w for w in warehouses_for(user).filter(code__in=codes)}
-    for code in sorted(codes - found.keys()):
+        if isinstance(seller_sku, str) and seller_sku:
+            seller_skus.add(seller_sku)
+    warehouses, skus = posting_targets(user, codes, seller_skus)
+    for code in sorted(codes - warehouses.keys()):
         raise NotFound(_("No warehouse “%(code)s” among yours.") % {"code": code})
-    return found
+    return {"warehouses": warehouses, "skus": skus}
 
 
 class _CatalogViewSet(
@@ -199,10 +202,8 @@ class MovementViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
     def create(self, request, *args, **kwargs):
         if isinstance(request.data, list):
             return self._create_batch(request, request.data)
-        context = {
-            **self.get_serializer_context(),
-            "warehouses": _member_warehouses(request.user, [request.data]),
-        }
+        targets = _posting_context(request.user, [request.data])
+        context = {**self.get_serializer_context(), **targets}
         serializer = s.MovementSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -224,8 +225,9 @@ class MovementViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
             # Input was validated above: what is left is the ledger refusing (negative stock).
             raise Conflict({"detail": " ".join(exc.messages)}) from exc
         self._check_refs_own([(data, posted)])
+        serializer.instance = posted.movement  # answer with the fields already built
         return Response(
-            self.get_serializer(posted.movement).data,
+            serializer.data,
             status=status.HTTP_201_CREATED if posted.created else status.HTTP_200_OK,
         )
 
@@ -234,11 +236,7 @@ class MovementViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
         context = {
             **self.get_serializer_context(),
             "batch": True,
-            "warehouses": _member_warehouses(request.user, items),
-            "skus": SKU.objects.in_bulk(
-                {i["sku"] for i in items if hasattr(i, "get") and isinstance(i.get("sku"), str)},
-                field_name="seller_sku",
-            ),
+            **_posting_context(request.user, items),
         }
         serializer = s.MovementSerializer(
             data=items, many=True, allow_empty=False, max_length=MAX_BATCH, context=context
