@@ -207,7 +207,7 @@ class TurnoverRow:
 
     def as_dict(self) -> dict:
         """The fields as a dict (tables, exports); the `url` property is left to the caller."""
-        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+        return dict(self.__dict__)  # the fields only (no slots, no other attributes)
 
 
 def _build_row(

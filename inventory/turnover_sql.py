@@ -1,7 +1,8 @@
 """The turnover statement (see `inventory.turnover` for the figures and their definitions).
 
-One set-based statement per call, whatever the number of SKUs, in SQL that runs on PostgreSQL and
-SQLite alike; only the expression for a movement's local calendar day differs between them.
+One set-based statement per call over the daily rollup, whatever the number of SKUs, in SQL that
+runs on PostgreSQL and SQLite alike; only the expression for a day's index in the period differs
+between them.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 
-from inventory.models import MovementKind, Warehouse
+from inventory.models import Warehouse
 
 GROUP_SKU = "sku"
 GROUP_CATEGORY = "category"
@@ -60,15 +61,21 @@ _GROUP_LABELS = {
     ),
 }
 
-# One statement. `x` is the row source (a movement or a balance) and `s` its SKU; {g1}, {g2} are
-# the group key expressions. `keyed` reads the ledger from the period start on, once, summed per
-# group and bucket; movements after the period's end count only in the last bucket's in_value
-# (they move the opening, never the weights or COGS). The outer query lays the groups over the
-# buckets: opening of bucket k = value now − every movement since the start + the movements of
-# the buckets before k (window functions), so no SKU × day grid is ever built.
+# One statement. `x` is the row source (a rollup row or a balance) and `s` its SKU; {g1}, {g2}
+# are the group key expressions. `keyed` reads the daily rollup from the period's first day on,
+# once, summed per group and bucket; days after the period's end count only in the last
+# bucket's in_value (they move the opening, never the weights or COGS). The outer query lays the
+# groups over the buckets: opening of bucket k = value now − every movement since the start +
+# the movements of the buckets before k (window functions), so no SKU × day grid is ever built.
+#
+# The rollup (`DailyStock`), not the ledger: it holds each (warehouse, SKU, local day)'s net
+# units (inflow − outflow) and SALE/RETURN value at posting cost in the same integers this
+# statement summed from the movements, kept in the posting's transaction and proved equal to the
+# ledger by `recompute --full`. Its day is already the warehouse's local day, so no row needs a
+# time-zone conversion, and it has about half the ledger's rows: a 365-day page read 10M
+# movements (21.5 s at 100k SKUs) where it now reads 5.6M narrow rows.
 _SQL = """
-WITH bounds(warehouse_id, start_at, end_at, tz) AS (VALUES {bounds}),
-buckets(bucket, n_days) AS (VALUES {buckets}),{period_days}
+WITH buckets(bucket, n_days) AS (VALUES {buckets}),{period_days}
 keyed AS ({moved}),
 value_now AS (
     SELECT {g1} AS g1, {g2} AS g2, SUM(x.on_hand * s.unit_cost) AS value
@@ -95,39 +102,33 @@ FROM laid n
 ORDER BY n.g1, n.g2, n.bucket
 """
 
-# COGS in ten-thousandths of the currency: unit costs have four decimals, so every term is an
-# integer and the sums are exact (and cheap) on both databases; Python divides by 10,000.
-_COGS_E4 = "-{m}.quantity * CAST(ROUND({m}.unit_cost * 10000) AS BIGINT)"
-
-# One bucket (a period): each movement is weighted by the days of the period left from its day
-# on (one time-zone conversion per row). The ledger is summed in integers per SKU (per warehouse
-# and SKU only when the grouping needs the warehouse: the planner hashes 100k SKUs but sorts
-# 100k pairs to disk); integer sums are cheap aggregate states where numeric ones are not. Costs
-# and group keys are applied to those sums, not to every movement. The constant lower bound on
-# occurred_at (the earliest local midnight) lets the scan drop older rows before the join.
+# One bucket (a period): each day's net units are weighted by the days of the period left from
+# that day on. Summed in integers per SKU (per warehouse and SKU only when the grouping needs
+# the warehouse: the planner hashes 100k SKUs but sorts 100k pairs to disk); integer sums are
+# cheap aggregate states where numeric ones are not. Costs and group keys are applied to those
+# sums, not to every row.
 _MOVED_ONE_BUCKET = """
     SELECT {g1} AS g1, {g2} AS g2, 1 AS bucket,
            SUM(x.qty * s.unit_cost) AS in_value,
            SUM(x.weighted * s.unit_cost) AS w_value,
            SUM(x.cogs_e4) AS cogs_e4
     FROM (
-        SELECT {pair}m.sku_id,
-               SUM(m.quantity) AS qty,
-               SUM(CASE WHEN m.occurred_at < b.end_at
-                        THEN CAST(m.quantity AS BIGINT) * ({n_days} - {day_index}) END) AS weighted,
-               SUM(CASE WHEN m.occurred_at < b.end_at AND m.kind IN ({kinds})
-                        THEN {cogs_e4} END) AS cogs_e4
-        FROM inventory_stockmovement m
-        JOIN bounds b ON b.warehouse_id = m.warehouse_id AND m.occurred_at >= b.start_at
-        WHERE m.occurred_at >= %s
-        GROUP BY {pair}m.sku_id
+        SELECT {pair}d.sku_id,
+               SUM(d.inflow - d.outflow) AS qty,
+               SUM(CASE WHEN d.day <= %s
+                        THEN CAST(d.inflow - d.outflow AS BIGINT) * ({n_days} - {day_index}) END)
+                   AS weighted,
+               SUM(CASE WHEN d.day <= %s THEN d.cogs_e4 END) AS cogs_e4
+        FROM inventory_dailystock d
+        WHERE d.warehouse_id IN ({warehouse_ids}) AND d.day >= %s
+        GROUP BY {pair}d.sku_id
     ) x
     JOIN inventory_sku s ON s.id = x.sku_id
     {group_by}
 """
 
-# Several buckets (the months of a trend): sum per group and local day first, then give each day
-# its bucket and the days left in that bucket.
+# Several buckets (the months of a trend): sum per group and day first, then give each day its
+# bucket and the days left in that bucket.
 _MOVED_BUCKETS = """
     SELECT y.g1, y.g2, COALESCE(d.bucket, {last}) AS bucket,
            SUM(y.in_value) AS in_value,
@@ -135,12 +136,11 @@ _MOVED_BUCKETS = """
            SUM(CASE WHEN d.bucket IS NOT NULL THEN y.cogs_e4 END) AS cogs_e4
     FROM (
         SELECT {g1} AS g1, {g2} AS g2, {day_index} AS idx,
-               SUM(x.quantity * s.unit_cost) AS in_value,
-               SUM(CASE WHEN x.kind IN ({kinds}) THEN {cogs_e4} END) AS cogs_e4
-        FROM inventory_stockmovement x
-        JOIN bounds b ON b.warehouse_id = x.warehouse_id AND x.occurred_at >= b.start_at
+               SUM((x.inflow - x.outflow) * s.unit_cost) AS in_value,
+               SUM(x.cogs_e4) AS cogs_e4
+        FROM inventory_dailystock x
         JOIN inventory_sku s ON s.id = x.sku_id
-        WHERE x.occurred_at >= %s
+        WHERE x.warehouse_id IN ({warehouse_ids}) AND x.day >= %s
         GROUP BY {group_by}idx
     ) y
     LEFT JOIN period_days d ON d.idx = y.idx
@@ -149,18 +149,13 @@ _MOVED_BUCKETS = """
 
 
 def day_index_sql(first_day: date, alias: str = "x") -> tuple[str, list]:
-    """Days from `first_day` to the movement's calendar day in its warehouse's time zone.
+    """Days from `first_day` to a rollup row's day (already the warehouse's local day).
 
     The one vendor-specific expression of the statement.
     """
     if connection.vendor == "postgresql":
-        return f"(CAST(({alias}.occurred_at AT TIME ZONE b.tz) AS DATE) - %s)", [first_day]
-    # Django registers django_datetime_cast_date on every SQLite connection (it backs TruncDate).
-    return (
-        f"CAST(julianday(django_datetime_cast_date({alias}.occurred_at, b.tz, %s))"
-        " - julianday(%s) AS INTEGER)",
-        [connection.timezone_name, first_day.isoformat()],
-    )
+        return f"({alias}.day - %s)", [first_day]
+    return f"CAST(julianday({alias}.day) - julianday(%s) AS INTEGER)", [first_day.isoformat()]
 
 
 def run_turnover_sql(
@@ -175,43 +170,31 @@ def run_turnover_sql(
     """
     if not warehouses:
         return [[] for _b in buckets]
-    ops = connection.ops
     first_day, last_day = buckets[0][0], buckets[-1][1]
     n_buckets = len(buckets)
-    bound_params, starts = [], []
-    for wh in warehouses:
-        start_at, end_at = period_bounds(first_day, last_day, wh.timezone)
-        starts.append(start_at)
-        bound_params += [
-            wh.pk,
-            ops.adapt_datetimefield_value(start_at),
-            ops.adapt_datetimefield_value(end_at),
-            wh.timezone,
-        ]
     bucket_params = []
     lengths = [(end - start).days + 1 for start, end in buckets]
     for index, days in enumerate(lengths, start=1):
         bucket_params += [index, days]
-    day_index, day_index_params = day_index_sql(first_day, "m" if n_buckets == 1 else "x")
+    warehouse_ids = [wh.pk for wh in warehouses]
+    in_warehouses = ", ".join(["%s"] * len(warehouses))
+    day_index, day_index_params = day_index_sql(first_day, "d" if n_buckets == 1 else "x")
     g1, g2 = GROUP_KEYS[grouping]
     labels, label_joins = _GROUP_LABELS[grouping]
     # A constant key is left out of GROUP BY (both databases read "GROUP BY 0" as a position).
     keys = [g for g in (g1, g2) if g != "0"]
-    kinds = [MovementKind.SALE.value, MovementKind.RETURN.value]
-    earliest = ops.adapt_datetimefield_value(min(starts))
     if n_buckets == 1:
         needs_warehouse = "x.warehouse_id" in g1 + g2
         moved = _MOVED_ONE_BUCKET.format(
-            pair="m.warehouse_id, " if needs_warehouse else "",
+            pair="d.warehouse_id, " if needs_warehouse else "",
             g1=g1,
             g2=g2,
             n_days=int(lengths[0]),
             day_index=day_index,
-            kinds="%s, %s",
-            cogs_e4=_COGS_E4.format(m="m"),
+            warehouse_ids=in_warehouses,
             group_by=f"GROUP BY {', '.join(keys)}" if keys else "",
         )
-        moved_params = [*day_index_params, *kinds, earliest]
+        moved_params = [last_day, *day_index_params, last_day, *warehouse_ids, first_day]
         period_days, day_params = "", []
     else:
         day_rows, day_params = [], []
@@ -226,31 +209,23 @@ def run_turnover_sql(
             g2=g2,
             last=n_buckets,
             day_index=day_index,
-            kinds="%s, %s",
-            cogs_e4=_COGS_E4.format(m="x"),
+            warehouse_ids=in_warehouses,
             group_by="".join(f"{k}, " for k in keys),
         )
         period_days = f"\nperiod_days(idx, bucket, remaining) AS (VALUES {', '.join(day_rows)}),"
-        moved_params = [*day_index_params, *kinds, earliest]
+        moved_params = [*day_index_params, *warehouse_ids, first_day]
     sql = _SQL.format(
-        bounds=", ".join(["(%s, %s, %s, %s)"] * len(warehouses)),
         buckets=", ".join(["(%s, %s)"] * n_buckets),
         period_days=period_days,
         moved=moved,
-        warehouse_ids=", ".join(["%s"] * len(warehouses)),
+        warehouse_ids=in_warehouses,
         g1=g1,
         g2=g2,
         group_by_now=f"GROUP BY {', '.join(keys)}" if keys else "",
         labels=labels,
         label_joins=label_joins,
     )
-    params = [
-        *bound_params,
-        *bucket_params,
-        *day_params,
-        *moved_params,
-        *[wh.pk for wh in warehouses],
-    ]
+    params = [*bucket_params, *day_params, *moved_params, *warehouse_ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

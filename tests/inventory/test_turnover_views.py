@@ -158,9 +158,11 @@ def test_query_count_does_not_grow_with_skus(
             sku = SKUFactory(unit_cost=Decimal("1.00"))
             receive(warehouse, sku, 10, at(date(2025, 2, 1)))
             sell(warehouse, sku, 1, at(date(2025, 3, 2)))
+        from django.core.cache import cache
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        cache.clear()  # the trend is kept a few minutes: read it afresh both times
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(URL, MARCH).status_code == 200
         return len(ctx.captured_queries)
@@ -180,3 +182,27 @@ def test_trend_fragment_draws_twelve_months(client, staff, ledger):
     assert response.status_code == 200
     assert len(response.context["trend"]["labels"]) == 12
     assert 'id="turnover-trend-data"' in response.content.decode()
+
+
+def test_the_trend_is_read_once_and_kept_for_the_next_views(client, staff, warehouse):
+    """A year of the daily rollup per view is seconds at 100k SKUs: the monthly trend is kept
+    a few minutes (the same points), the table is read afresh every time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff)
+    sku = SKUFactory(unit_cost=Decimal("2.00"))
+    receive(warehouse, sku, 10, at(date(2025, 2, 1)))
+    sell(warehouse, sku, 4, at(date(2025, 3, 2)))
+
+    def view():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(URL, MARCH)
+        statements = [q["sql"] for q in ctx.captured_queries if "buckets(bucket" in q["sql"]]
+        return response.context["trend"], statements
+
+    first_trend, first = view()
+    second_trend, second = view()
+    assert len(first) == 2  # the table's period and the twelve months
+    assert len(second) == 1  # the table's period only
+    assert second_trend == first_trend
