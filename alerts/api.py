@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from alerts import selectors, services
 from alerts.models import Alert, PlanningFigures
+from inventory.api.pagination import KeysFirstPagination
 from inventory.permissions import api_capability
 from inventory.roles import Capability
 from inventory.selectors import warehouse_for_user
@@ -85,6 +86,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     """Stock alerts of your warehouses. `?status=open|resolved`, `?warehouse=CODE`."""
 
     serializer_class = AlertSerializer
+    pagination_class = KeysFirstPagination
     permission_classes = [api_capability(Capability.VIEW_ALERTS)]
 
     def get_queryset(self):

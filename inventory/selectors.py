@@ -25,34 +25,29 @@ def posting_targets(
     """The user's warehouses and the SKUs a movement request names, by code and by seller SKU
     (a code of a warehouse the user is not a member of, or an unknown SKU, is simply absent).
 
-    Plain SQL over the models' own columns: on a single movement POST, compiling these two
-    lookups through the ORM cost more CPU than the posting's own statements.
+    Raw SQL over the models' own columns, built once per number of names: on a single movement
+    POST, compiling these two lookups through the ORM cost more CPU than the posting's own
+    statements.
     """
     warehouses, skus = {}, {}
-    with connection.cursor() as cursor:
-        if warehouse_codes and user.is_authenticated:
-            sql, names = _member_warehouses_sql(len(warehouse_codes))
-            cursor.execute(sql, [user.pk, *warehouse_codes])
-            for row in cursor.fetchall():
-                warehouse = Warehouse.from_db(connection.alias, names, row)
-                warehouses[warehouse.code] = warehouse
-        if seller_skus:
-            sql, names = _skus_sql(len(seller_skus))
-            cursor.execute(sql, list(seller_skus))
-            for row in cursor.fetchall():
-                sku = SKU.from_db(connection.alias, names, row)
-                skus[sku.seller_sku] = sku
+    # `raw` applies the backends' converters (SQLite answers decimals as numbers).
+    if warehouse_codes and user.is_authenticated:
+        sql = _member_warehouses_sql(len(warehouse_codes))
+        for warehouse in Warehouse.objects.raw(sql, [user.pk, *warehouse_codes]):
+            warehouses[warehouse.code] = warehouse
+    if seller_skus:
+        for sku in SKU.objects.raw(_skus_sql(len(seller_skus)), list(seller_skus)):
+            skus[sku.seller_sku] = sku
     return warehouses, skus
 
 
-def _columns(model) -> tuple[str, list[str]]:
-    fields = model._meta.concrete_fields
-    return ", ".join(f't."{f.column}"' for f in fields), [f.attname for f in fields]
+def _columns(model) -> str:
+    return ", ".join(f't."{f.column}"' for f in model._meta.concrete_fields)
 
 
 @lru_cache(maxsize=64)  # one per number of codes
-def _member_warehouses_sql(n: int) -> tuple[str, list[str]]:
-    columns, names = _columns(Warehouse)
+def _member_warehouses_sql(n: int) -> str:
+    columns = _columns(Warehouse)
     through = Warehouse.members.through._meta
     warehouse_column = Warehouse.members.field.m2m_column_name()
     user_column = Warehouse.members.field.m2m_reverse_name()
@@ -61,15 +56,16 @@ def _member_warehouses_sql(n: int) -> tuple[str, list[str]]:
         f'JOIN "{through.db_table}" m ON m."{warehouse_column}" = t."id" '
         f'WHERE m."{user_column}" = %s AND t."code" IN ({", ".join(["%s"] * n)})'
     )
-    return sql, names
+    return sql
 
 
 @lru_cache(maxsize=64)
-def _skus_sql(n: int) -> tuple[str, list[str]]:
-    columns, names = _columns(SKU)
+def _skus_sql(n: int) -> str:
     placeholders = ", ".join(["%s"] * n)
-    sql = f'SELECT {columns} FROM "{SKU._meta.db_table}" t WHERE t."seller_sku" IN ({placeholders})'  # noqa: S608
-    return sql, names
+    return (
+        f'SELECT {_columns(SKU)} FROM "{SKU._meta.db_table}" t '  # noqa: S608 - model names
+        f'WHERE t."seller_sku" IN ({placeholders})'
+    )
 
 
 def ledger_has_movements(warehouses) -> bool:

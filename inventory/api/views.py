@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from inventory import catalog, services
 from inventory.api import serializers as s
+from inventory.api.pagination import LedgerCursorPagination
 from inventory.models import (
     SKU,
     MovementKind,
@@ -183,6 +184,7 @@ class MovementViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
     """The ledger of your warehouses, newest first; posting goes through the posting service."""
 
     serializer_class = s.MovementSerializer
+    pagination_class = LedgerCursorPagination
     permission_classes = [IsAuthenticated, RoleCapability]
     read_capabilities = (Capability.VIEW_STOCK,)
     write_capabilities = (Capability.PURCHASE, Capability.POST_MOVEMENTS)

@@ -114,3 +114,36 @@ def test_stock_endpoint_shows_the_planning_figures_of_the_last_recompute(
     assert low["suggested_order_qty"] == figures.suggested_order_qty
     assert low["ad_advice"] == figures.ad_advice
     assert low["days_of_cover"] == pytest.approx(figures.days_of_cover)
+
+
+def test_alert_pages_add_up_to_the_list_in_its_order(api, purchaser, data, warehouse):
+    """Pages are cut from the sorted keys, then filled by key: same rows, same order."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from alerts.models import Alert
+
+    template = Alert.objects.first()
+    for n in range(6):  # more alerts, urgencies and openings in a mixed order
+        Alert.objects.create(
+            **{
+                f.attname: getattr(template, f.attname)
+                for f in Alert._meta.concrete_fields
+                if f.attname != "id"
+            }
+            | {
+                "sku_id": SKUFactory(seller_sku=f"EXTRA-{n}").pk,
+                "urgency": (n * 5) % 4,
+                "opened_at": timezone.now() - timedelta(hours=(n * 7) % 6),
+            }
+        )
+    api.force_authenticate(purchaser)
+    whole = [a["id"] for a in api.get("/api/v1/alerts/").json()["results"]]
+    assert len(whole) == Alert.objects.filter(warehouse__members=purchaser).count() >= 7
+    pages = []
+    for offset in range(len(whole)):
+        page = api.get("/api/v1/alerts/", {"limit": 1, "offset": offset}).json()
+        assert page["count"] == len(whole)
+        pages += [a["id"] for a in page["results"]]
+    assert pages == whole
