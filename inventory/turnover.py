@@ -34,8 +34,9 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -118,7 +119,11 @@ class Period:
 
     def bounds(self, tz_name: str) -> tuple[datetime, datetime]:
         """[start, end) as instants: local midnight of the first day and of the day after."""
-        return turnover_sql.period_bounds(self.start, self.end, tz_name)
+        tz = ZoneInfo(tz_name)
+        return (
+            datetime.combine(self.start, time.min, tz),
+            datetime.combine(self.end + timedelta(days=1), time.min, tz),
+        )
 
 
 @dataclass(frozen=True)

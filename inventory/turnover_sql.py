@@ -5,8 +5,7 @@ runs on PostgreSQL and SQLite alike; only the expression for a day's index in th
 between them.
 """
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from django.db import connection
 
@@ -17,15 +16,6 @@ GROUP_CATEGORY = "category"
 GROUP_WAREHOUSE = "warehouse"
 GROUP_BUSINESS = "business"
 GROUP_WAREHOUSE_CATEGORY = "warehouse_category"
-
-
-def period_bounds(start: date, end: date, tz_name: str) -> tuple[datetime, datetime]:
-    """[start, end] as instants [local midnight of start, local midnight after end)."""
-    tz = ZoneInfo(tz_name)
-    return (
-        datetime.combine(start, time.min, tz),
-        datetime.combine(end + timedelta(days=1), time.min, tz),
-    )
 
 
 # Group key columns (g1, g2) over a row source `x` (warehouse_id, sku_id) joined to SKU `s`.
