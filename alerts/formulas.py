@@ -137,6 +137,44 @@ def ad_advice(*, stock_status: str, cover: float | None, lead_time: float, slow_
     return KEEP
 
 
+def stock_figures(
+    *,
+    d: float,
+    ss_units: int,
+    rop_units: int,
+    order_up_to: float,
+    case_pack: int,
+    moq: int,
+    lead_time: float,
+    on_hand: int,
+    on_order: int,
+    slow_mover: bool,
+    overstock_days: float,
+) -> dict:
+    """The figures that depend on stock now (cover, status, urgency, suggestion, ad advice),
+    from a pair's planned d, SS/ROP units and S."""
+    cover = days_of_cover(on_hand, d)
+    stock_status = status(
+        on_hand=on_hand,
+        on_order=on_order,
+        ss_units=ss_units,
+        rop_units=rop_units,
+        cover=cover,
+        overstock_days=overstock_days,
+    )
+    return {
+        "on_hand": on_hand,
+        "on_order": on_order,
+        "days_of_cover": cover,
+        "status": stock_status,
+        "urgency": urgency(stock_status),
+        "suggested_order_qty": suggested_order(order_up_to, on_hand + on_order, case_pack, moq),
+        "ad_advice": ad_advice(
+            stock_status=stock_status, cover=cover, lead_time=lead_time, slow_mover=slow_mover
+        ),
+    }
+
+
 def lead_time_std_learned(samples: list[float]) -> float | None:
     """Sample std of actual lead times; None with fewer than 3 received lines."""
     if len(samples) < 3:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from alerts import formulas, planning_sql
 from alerts.models import PlanningFigures
+from alerts.spike_planning import spike_planning
 from inventory.models import OPEN_PO_STATUSES, SKU, SkuFacts, StockBalance
 from inventory.selectors import on_order_by_key
 
@@ -54,6 +55,7 @@ def planning_recompute(as_of: date, *, count: bool = True) -> int | None:
     state = FactsState.objects.filter(pk=1).first() if state_is_current(as_of) else None
     incremental = bool(state and state.previous_run_started_at)
     params = settings.STOCKWISE
+    spike_method = params.get("SS_METHOD", "normal") == "spike"
     default_level = Decimal(str(params["DEFAULT_SERVICE_LEVEL"]))
     levels = {_level_key(default_level): float(default_level)}
     for level in SKU.objects.exclude(service_level=None).values_list("service_level", flat=True):
@@ -83,7 +85,11 @@ def planning_recompute(as_of: date, *, count: bool = True) -> int | None:
         "n_columns": ", ".join(f"n.{c}" for c in planning_sql.COLUMNS),
         "updates": ", ".join(f"{c} = excluded.{c}" for c in planning_sql.COLUMNS),
         "sets": ", ".join(f"{c} = n.{c}" for c in planning_sql.COLUMNS),
-        "changed": planning_sql.changed_sql("alerts_planningfigures", "n"),
+        "changed": planning_sql.changed_sql(
+            "alerts_planningfigures",
+            "n",
+            planning_sql.INPUT_COLUMNS if spike_method else planning_sql.COLUMNS,
+        ),
     }
     with connection.cursor() as cursor:
         if not incremental:
@@ -119,6 +125,8 @@ def planning_recompute(as_of: date, *, count: bool = True) -> int | None:
         PlanningFigures.objects.filter(sku__active=False).delete()
     else:
         PlanningFigures.objects.exclude(computed_at=now).delete()
+    if spike_method:
+        spike_planning(as_of, now)
     return PlanningFigures.objects.count() if count else None
 
 
@@ -194,28 +202,16 @@ def live_figures(
     row: PlanningFigures, *, on_hand: int, on_order: int, slow_mover: bool, overstock_days: float
 ) -> dict:
     """The figures that depend on stock now, from the stored d, L, SS/ROP units and S."""
-    cover = formulas.days_of_cover(on_hand, row.avg_daily_demand)
-    stock_status = formulas.status(
-        on_hand=on_hand,
-        on_order=on_order,
+    return formulas.stock_figures(
+        d=row.avg_daily_demand,
         ss_units=row.safety_stock_units,
         rop_units=row.reorder_point_units,
-        cover=cover,
+        order_up_to=row.order_up_to,
+        case_pack=row.sku.case_pack,
+        moq=row.sku.moq,
+        lead_time=row.lead_time_days,
+        on_hand=on_hand,
+        on_order=on_order,
+        slow_mover=slow_mover,
         overstock_days=overstock_days,
     )
-    return {
-        "on_hand": on_hand,
-        "on_order": on_order,
-        "days_of_cover": cover,
-        "status": stock_status,
-        "urgency": formulas.urgency(stock_status),
-        "suggested_order_qty": formulas.suggested_order(
-            row.order_up_to, on_hand + on_order, row.sku.case_pack, row.sku.moq
-        ),
-        "ad_advice": formulas.ad_advice(
-            stock_status=stock_status,
-            cover=cover,
-            lead_time=row.lead_time_days,
-            slow_mover=slow_mover,
-        ),
-    }

@@ -118,6 +118,18 @@ COLUMNS = [
     "urgency",
     "ad_advice",
 ]
+# What the SS method does not decide: under `SS_METHOD = "spike"` the steady night's UPDATE
+# compares only these (the stored SS/ROP/S are the method's, never equal to this SQL's), and
+# alerts/spike_planning.py rewrites the rest where the method's figures changed.
+INPUT_COLUMNS = [
+    "on_hand",
+    "on_order",
+    "lead_time_days",
+    "lead_time_std_days",
+    "lead_time_std_source",
+    "service_level",
+    "z",
+]
 SELECT = """
 SELECT warehouse_id, sku_id, on_hand, on_order, d AS avg_daily_demand, sd AS demand_std,
        lt AS lead_time_days, lt_std AS lead_time_std_days, lt_std_source AS lead_time_std_source,
@@ -203,11 +215,11 @@ SELECT warehouse_id, sku_id FROM sw_new_pairs
 SCOPE_JOIN = "JOIN sw_plan_scope sc ON sc.warehouse_id = f.warehouse_id AND sc.sku_id = f.sku_id"
 
 
-def changed_sql(old: str, new: str) -> str:
+def changed_sql(old: str, new: str, columns: list[str] = COLUMNS) -> str:
     """SQL: some figure of row `new` differs from row `old` (days_of_cover may be NULL)."""
     return " OR ".join(
         f"({old}.{c} <> {new}.{c} OR ({old}.{c} IS NULL) <> ({new}.{c} IS NULL))"
         if c == "days_of_cover"
         else f"{old}.{c} <> {new}.{c}"
-        for c in COLUMNS
+        for c in columns
     )

@@ -44,6 +44,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 CAP_SIGMAS = 3.0
 CAP_PASSES = 3
@@ -107,13 +108,14 @@ def _mean_std(n: int, s1: float, s2: float) -> tuple[float, float]:
     return d, (math.sqrt(var / (n - 1)) if n > 1 and var > 0 else 0.0)
 
 
-def week_weights(days: int, half_life: float = LEVEL_HALF_LIFE) -> list[float]:
+@lru_cache(maxsize=8)
+def week_weights(days: int, half_life: float = LEVEL_HALF_LIFE) -> tuple[float, ...]:
     """Weights of a window's days, oldest first: 0.5 ** (7 (age // 7) / half_life), age 0 today.
     Whole weeks weigh alike, so the weekday mix of the level does not swing from night to night.
-    half_life <= 0: every day weighs 1."""
+    half_life <= 0: every day weighs 1. (Kept: the nightly step asks once a pair.)"""
     if half_life <= 0:
-        return [1.0] * days
-    return [0.5 ** (7 * ((days - 1 - i) // 7) / half_life) for i in range(days)]
+        return (1.0,) * days
+    return tuple(0.5 ** (7 * ((days - 1 - i) // 7) / half_life) for i in range(days))
 
 
 def capped_demand_stats(

@@ -103,6 +103,16 @@ class Window:
         return self.end - self.slow_days + 1
 
 
+def day_number_sql() -> str:
+    """SQL for the day number (days since 1970-01-01) of a rollup row aliased `d`."""
+    return _DAYNUM[connection.vendor]
+
+
+def day_number(day: date) -> int:
+    """The day number of a date, as `day_number_sql` counts."""
+    return (day - EPOCH).days
+
+
 def stock_days_at(alias: str, day: date) -> str:
     """SQL for a row's sum of closing stock over the window ending on `day`.
 

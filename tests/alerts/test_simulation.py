@@ -310,7 +310,7 @@ def test_interpolation_at_a_fill_rate():
 
 
 @pytest.mark.parametrize(
-    ("method", "ids"), [("normal", []), ("spike", ["alerts.W001"]), ("x", ["alerts.E001"])]
+    ("method", "ids"), [("normal", []), ("spike", []), ("x", ["alerts.E001"])]
 )
 def test_the_ss_method_setting_is_checked(settings, method, ids):
     from alerts.checks import ss_method_check

@@ -11,8 +11,8 @@ from alerts import spike
 
 def test_week_weights_halve_by_whole_weeks():
     """14 days, half-life 7: the older week (ages 13..7) weighs 0.5, this week (6..0) 1."""
-    assert spike.week_weights(14, half_life=7) == [0.5] * 7 + [1.0] * 7
-    assert spike.week_weights(3, half_life=0) == [1.0, 1.0, 1.0]
+    assert spike.week_weights(14, half_life=7) == (0.5,) * 7 + (1.0,) * 7
+    assert spike.week_weights(3, half_life=0) == (1.0, 1.0, 1.0)
     # The default half-life, 21 days: the week 3 weeks back (ages 21..27) weighs half; the oldest
     # day of 90 (age 89, week 12) 0.5^(84 / 21) = 1/16.
     w = spike.week_weights(90)
