@@ -175,6 +175,18 @@ def _figures(plan: spike.SpikePlan, row: tuple, overstock: float) -> tuple:
     )
 
 
+def _stage(cursor, rows: list[tuple]) -> None:
+    """Rows into the temporary table: COPY on PostgreSQL (a 20k-row executemany took ~2 s)."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        with cursor.copy("COPY sw_spike_new FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        cursor.executemany(_INSERT_SQL, rows)
+
+
 def spike_planning(as_of: date, now: datetime) -> int:
     """Replace the planning figures of every pair by the spike-aware method's (module
     docstring). Returns the number of rows whose figures changed (and were rewritten)."""
@@ -204,9 +216,8 @@ def spike_planning(as_of: date, now: datetime) -> int:
                 figures = _figures(plan, row, overstock)
                 if figures != tuple(row[10:]):
                     new_rows.append(key + figures)
-            if new_rows:
-                cursor.executemany(_INSERT_SQL, new_rows)
-                changed += len(new_rows)
+            _stage(cursor, new_rows)
+            changed += len(new_rows)
         adapt = connection.ops
         stamp = adapt.adapt_datetimefield_value(now)
         cursor.execute(_UPDATE_SQL, [adapt.adapt_datefield_value(as_of), stamp, stamp])
