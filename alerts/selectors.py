@@ -68,14 +68,15 @@ def abc_class_is(rows: QuerySet[PlanningFigures], abc_class: str) -> QuerySet[Pl
 def facts_by_pair(pairs) -> dict[tuple[int, int], SkuFacts]:
     """The facts of the given (warehouse_id, sku_id) pairs, each with its SKU and the SKU's
     supplier: one query."""
-    pairs = list(pairs)
+    pairs = set(pairs)
     if not pairs:
         return {}
-    match = Q()
-    for warehouse_id, sku_id in pairs:
-        match |= Q(warehouse_id=warehouse_id, sku_id=sku_id)
-    rows = SkuFacts.objects.filter(match).select_related("sku__supplier")
-    return {(f.warehouse_id, f.sku_id): f for f in rows}
+    # Two IN lists, the pairs picked here: a page's SKUs in its few warehouses are a small
+    # superset, and one OR'ed term a pair cost the ORM ~0.2 ms a row to build.
+    rows = SkuFacts.objects.filter(
+        warehouse_id__in={w for w, _s in pairs}, sku_id__in={s for _w, s in pairs}
+    ).select_related("sku__supplier")
+    return {key: f for f in rows if (key := (f.warehouse_id, f.sku_id)) in pairs}
 
 
 def ad_advice_rows(user) -> QuerySet[PlanningFigures]:

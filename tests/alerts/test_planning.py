@@ -213,6 +213,7 @@ def test_nightly_sql_agrees_with_the_formulas_on_many_random_skus(settings):
             ),
             "days_of_cover": cover,
             "status": status,
+            "urgency": formulas.urgency(status),  # the status filter reads the urgency index
             "ad_advice": formulas.ad_advice(
                 stock_status=status, cover=cover, lead_time=lead, slow_mover=slow
             ),

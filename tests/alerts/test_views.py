@@ -71,6 +71,7 @@ def test_the_list_shows_only_the_users_warehouses_most_urgent_first(client, purc
     ("query", "expected"),
     [
         ("status=REORDER", ["LOW"]),
+        ("status=STOCKOUT", ["OUT"]),
         ("warehouse=A&ad_advice=PAUSE", ["OUT"]),
         ("abc=A", ["LOW"]),
         ("q=ful", ["FULL"]),
