@@ -18,6 +18,7 @@ from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.template.base import render_value_in_context
+from django.utils.encoding import force_str
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -69,7 +70,11 @@ def _value_cell(bound_column, table, record):
         if getattr(field, "choices", None):
             if "__" in str(bound_column.accessor) or "." in str(bound_column.accessor):
                 return None
-            display = f"get_{bound_column.accessor}_display"
+            # What get_FOO_display() gives, translated once a page (it rebuilds the choices'
+            # dict, hashing and translating every lazy label, for every cell).
+            display = {
+                key: force_str(label, strings_only=True) for key, label in field.flatchoices
+            }
     column = bound_column.column
     fixed = {"column": column, "bound_column": bound_column, "table": table}
     fixed = {name: fixed[name] for name in arguments if name in fixed}
@@ -78,7 +83,9 @@ def _value_cell(bound_column, table, record):
 
     def cell(row_record):
         try:
-            value = getattr(row_record, display)() if display else accessor.resolve(row_record)
+            value = accessor.resolve(row_record)
+            if display is not None:
+                value = display.get(value, value)
         except Exception:  # noqa: BLE001 - as the library: a missing value is None
             value = None
         if value in empty:
