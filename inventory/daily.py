@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 
+from inventory.bulk_sql import binary_cursor
 from inventory.models import MovementKind, StockMovement
 
 SCALE = 10_000
@@ -119,18 +120,19 @@ def daily_stock_record(rows: list[StockMovement]) -> None:
     days = day_sums(rows)
     if not days:
         return
+    if connection.vendor == "postgresql":
+        with binary_cursor() as cursor:
+            cursor.execute(*daily_upsert_sql(days, placeholder="%b"))
+        return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(*daily_upsert_sql(days))
-        else:
-            cursor.executemany(
-                f"INSERT INTO inventory_dailystock ({_COLUMNS}) "  # noqa: S608 - fixed text
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, TRUE) " + _UPSERT,
-                [
-                    (w, s, connection.ops.adapt_datefield_value(d), *sums)
-                    for (w, s, d), sums in days.items()
-                ],
-            )
+        cursor.executemany(
+            f"INSERT INTO inventory_dailystock ({_COLUMNS}) "  # noqa: S608 - fixed text
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, TRUE) " + _UPSERT,
+            [
+                (w, s, connection.ops.adapt_datefield_value(d), *sums)
+                for (w, s, d), sums in days.items()
+            ],
+        )
 
 
 _UPSERT = (
@@ -169,15 +171,19 @@ def day_sums(rows: list[StockMovement]) -> dict[tuple[int, int, object], list[in
     return days
 
 
-def daily_upsert_sql(days: dict) -> tuple[str, list]:
+def daily_upsert_sql(days: dict, placeholder: str = "%s") -> tuple[str, list]:
     """PostgreSQL: the upsert of `day_sums` as one statement with one array per column (also
-    usable as a data-modifying WITH clause of the posting service's write)."""
+    usable as a data-modifying WITH clause of the posting service's write). `placeholder` "%b"
+    for `bulk_sql.binary_cursor`."""
     keys = list(days)
+    arrays = ", ".join(
+        f"{placeholder}::{kind}[]"
+        for kind in ("bigint", "bigint", "date", "int", "int", "int", "int", "bigint")
+    )
     sql = (
         f"INSERT INTO inventory_dailystock ({_COLUMNS}) "  # noqa: S608 - fixed text
-        "SELECT w, s, d, so, re, i, o, c, TRUE FROM unnest("
-        "%s::bigint[], %s::bigint[], %s::date[], %s::int[], %s::int[], %s::int[], "
-        "%s::int[], %s::bigint[]) AS t(w, s, d, so, re, i, o, c) " + _UPSERT
+        f"SELECT w, s, d, so, re, i, o, c, TRUE FROM unnest({arrays}) "
+        "AS t(w, s, d, so, re, i, o, c) " + _UPSERT
     )
     params = [
         [k[0] for k in keys],
