@@ -180,11 +180,13 @@ def _dense(rows, first, days):
     return q_all, avail
 
 
+@pytest.mark.parametrize("slid", [False, True])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_the_nightly_figures_are_the_methods_on_the_ledger_days(seed, settings, spike_method):
+def test_the_nightly_figures_are_the_methods_on_the_ledger_days(seed, slid, settings, spike_method):
     """A random ledger (spikes, stock-outs, returns) of 16 SKUs in two warehouses: every planning
     row holds what alerts/spike.py gives on the q_t and available days counted here day by day,
-    with the profile and drift pooled over all 16 pairs."""
+    with the profile and drift pooled over all 16 pairs; on a first night (the window built) and
+    on a steady night (the window slid by a day from the night before)."""
     settings.TIME_ZONE = "UTC"
     rng = random.Random(seed)
     warehouses = [WarehouseFactory(code=f"S{seed}{n}", timezone="UTC") for n in range(2)]
@@ -205,6 +207,8 @@ def test_the_nightly_figures_are_the_methods_on_the_ledger_days(seed, settings, 
         for wh in warehouses
         for sku, rows in _random_ledger(rng, wh, skus, start, 120).items()
     }
+    if slid:
+        recompute(AS_OF - timedelta(days=1))
     recompute(AS_OF)
     days = settings.STOCKWISE["DEMAND_WINDOW_DAYS"]
     first = AS_OF - timedelta(days=days - 1)
