@@ -7,12 +7,12 @@ library's output for every list): attributes computed once per column unless the
 the record (a callable), cells rendered, localised and escaped as `{{ cell }}` would.
 
 A column whose render method takes only what a cell has without the library's row object
-(`value`, `record`, `column`, `bound_column`, `table`; static attributes; a `linkify` link whose
-URL needs no more) is rendered
-straight from the records, its default when the value is empty, without the library's per-cell
-machinery (about 40 µs a cell; a 100-row ageing page has 1,700 cells). A choice field on the
-record itself gets its label as the value, as the library's `get_FOO_display()` gives it; a
-choice field further along the accessor takes the library's path.
+(`value`, `record`, `column`, `bound_column`, `table`), with static attributes and at most a
+`linkify` link whose URL needs no more, is rendered straight from the records, its default when
+the value is empty, without the library's per-cell machinery (about 40 µs a cell; a 100-row
+ageing page has 1,700 cells). A choice field on the record itself gets its label as the value,
+as the library's `get_FOO_display()` gives it; a choice field further along the accessor takes
+the library's path.
 """
 
 from django import template
@@ -61,8 +61,8 @@ def _link_is_fast(link) -> bool:
 
 def _value_cell(bound_column, table, record):
     """For a column whose render method (the table's `render_<name>` or the column's own) takes
-    only `_FAST_ARGUMENTS`, with no link and static attributes, a function giving the cell of a
-    record; else None (the library's own path)."""
+    only `_FAST_ARGUMENTS`, with static attributes and at most a fast link, a function giving
+    the cell of a record; else None (the library's own path)."""
     if (
         isinstance(bound_column.column, BaseLinkColumn)  # the library renders its text
         or not _td_attrs_are_static(bound_column)
