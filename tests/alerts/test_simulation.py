@@ -309,9 +309,7 @@ def test_interpolation_at_a_fill_rate():
     assert math.isnan(sim.at_fill(pts, 0.97))
 
 
-@pytest.mark.parametrize(
-    ("method", "ids"), [("normal", []), ("spike", []), ("x", ["alerts.E001"])]
-)
+@pytest.mark.parametrize(("method", "ids"), [("normal", []), ("spike", []), ("x", ["alerts.E001"])])
 def test_the_ss_method_setting_is_checked(settings, method, ids):
     from alerts.checks import ss_method_check
 
