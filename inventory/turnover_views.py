@@ -6,6 +6,7 @@ from `inventory.turnover`, one statement for the table and one for the monthly t
 
 from datetime import timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 import django_tables2 as tables
 from django import forms
@@ -17,6 +18,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
+from django_tables2.data import TableListData
+from django_tables2.utils import OrderBy
 
 from inventory import selectors
 from inventory.dashboard import TURNOVER_CACHE_SECONDS, fmt_number
@@ -114,13 +117,36 @@ _BAND_CSS = {
 }
 
 
-def _row_url(record: dict) -> str | None:
+def _row_url(record: TurnoverRow) -> str | None:
     """The row's page, reversed only for the rows on screen (not for 100k exported ones)."""
-    return TurnoverRow(**record).url or None
+    return record.url or None
+
+
+class TurnoverRowsData(TableListData):
+    """The table's rows, sorted by plain keys: the library's comparator resolves every accessor
+    at every comparison (3.7 s to sort 100k rows). Undefined figures ("—": no stock, no sales)
+    go last in either direction."""
+
+    def order_by(self, aliases):
+        orders = []
+        for alias in aliases:  # as the library reads a column's own ordering
+            bound_column = self.table.columns[OrderBy(alias).bare]
+            if alias[0] != bound_column.order_by_alias[0]:
+                orders += bound_column.order_by.opposite
+            else:
+                orders += bound_column.order_by
+        rows = self.data
+        for order in reversed(orders):  # stable sorts, the least significant key first
+            name = order.bare
+            present = [r for r in rows if getattr(r, name) is not None]
+            present.sort(key=attrgetter(name), reverse=order.is_descending)
+            rows = present + [r for r in rows if getattr(r, name) is None]
+        self.data[:] = rows
 
 
 class TurnoverTable(tables.Table):
-    """Built from `TurnoverRow.as_dict()` rows; exports give raw numbers, the page formats."""
+    """Built from `TurnoverRow`s (read as attributes: a dict copy of 100k rows cost 0.4 s);
+    exports give raw numbers, the page formats."""
 
     label = tables.Column(verbose_name=_("SKU"), linkify=_row_url, order_by=("label",))
     detail = tables.Column(verbose_name=_("Name"))
@@ -264,7 +290,7 @@ class TurnoverView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, T
         return self._rows
 
     def get_table_data(self):
-        return [row.as_dict() for row in self.get_rows()]
+        return TurnoverRowsData(list(self.get_rows()))
 
     def get_table_kwargs(self):
         form = self.get_form()

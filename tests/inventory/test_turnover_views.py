@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from inventory.turnover import TurnoverRow
 from tests.factories import SKUFactory, UserFactory
 from tests.inventory.turnover_helpers import at, receive, sell
 
@@ -90,6 +91,18 @@ def test_sku_rows_link_to_their_sku_pages(client, staff, ledger):
     html = client.get(URL, MARCH).content.decode()
 
     assert f'href="{mine.get_absolute_url()}"' in html
+
+
+def test_a_column_header_sorts_the_sku_rows(client, make_user, warehouse, other_warehouse, ledger):
+    """Clicking COGS sorts by it: THEIRS-ONLY (30,247) above MINE-1 (8), and back."""
+    client.force_login(make_user("manager", warehouse, other_warehouse))
+
+    def order(sort):
+        table = client.get(URL, {**MARCH, "sort": sort}).context["table"]
+        return [row.record.label for row in table.paginated_rows]
+
+    assert order("-cogs") == ["THEIRS-ONLY", "MINE-1"]
+    assert order("cogs") == ["MINE-1", "THEIRS-ONLY"]
 
 
 def test_csv_export_has_raw_numbers_and_every_row(client, staff, ledger):
@@ -206,3 +219,33 @@ def test_the_trend_is_read_once_and_kept_for_the_next_views(client, staff, wareh
     assert len(first) == 2  # the table's period and the twelve months
     assert len(second) == 1  # the table's period only
     assert second_trend == first_trend
+
+
+def test_sorting_puts_undefined_figures_last_both_ways():
+    """Rows whose turnover is undefined ("—": nothing held) come after every figure, whether the
+    column sorts up or down; ties keep the order they had (the worst-first order)."""
+    from dataclasses import replace
+
+    from inventory.turnover_views import TurnoverRowsData, TurnoverTable
+
+    base = TurnoverRow(
+        grouping="sku", key=(1, 0), label="", detail="", start=date(2025, 3, 1),
+        end=date(2025, 3, 10), days=10, cogs=Decimal(0), average_inventory_value=Decimal(0),
+        stock_value_now=Decimal(0), band_min=Decimal(4), band_max=Decimal(12), turnover=None,
+        annualised_turnover=None, dio=None, band=None,
+    )  # fmt: skip
+    rows = [
+        replace(base, label="TWO", turnover=Decimal(2)),
+        replace(base, label="NONE-A"),
+        replace(base, label="ONE", turnover=Decimal(1)),
+        replace(base, label="NONE-B"),
+        replace(base, label="ONE-AGAIN", turnover=Decimal(1)),
+    ]
+
+    def order(sort):
+        table = TurnoverTable(TurnoverRowsData(list(rows)))
+        table.order_by = sort
+        return [row.record.label for row in table.rows]
+
+    assert order("turnover") == ["ONE", "ONE-AGAIN", "TWO", "NONE-A", "NONE-B"]
+    assert order("-turnover") == ["TWO", "ONE", "ONE-AGAIN", "NONE-A", "NONE-B"]
