@@ -57,6 +57,9 @@ class PlanningFigures(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=StockStatus.choices)
     urgency = models.SmallIntegerField(_("urgency"), help_text=_("0 = stock-out … 4 = OK"))
     ad_advice = models.CharField(_("ad advice"), max_length=8, choices=AdAdvice.choices)
+    # The SS method (STOCKWISE["SS_METHOD"]) that set SS, ROP and S: after a change of setting,
+    # the next night finds the rows the other method left, however idle their SKU.
+    ss_method = models.CharField(_("safety-stock method"), max_length=8, default="normal")
     computed_at = models.DateTimeField(_("computed at"))
     checked_at = models.DateTimeField(_("status checked at"))
 

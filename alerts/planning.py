@@ -100,7 +100,9 @@ def planning_recompute(as_of: date, *, count: bool = True) -> int | None:
             for name in ("sw_plan_scope", "sw_plan_new"):
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
             cursor.execute(
-                planning_sql.SCOPE_SQL.replace("{moved}", moved),
+                planning_sql.SCOPE_SQL.replace("{moved}", moved).replace(
+                    "{methods}", "" if spike_method else planning_sql.OTHER_METHOD
+                ),
                 {
                     "since": adapt(state.run_started_at),
                     "prev": adapt(state.previous_run_started_at),

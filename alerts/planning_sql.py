@@ -117,6 +117,7 @@ COLUMNS = [
     "status",
     "urgency",
     "ad_advice",
+    "ss_method",
 ]
 # What the SS method does not decide: under `SS_METHOD = "spike"` the steady night's UPDATE
 # compares only these (the stored SS/ROP/S are the method's, never equal to this SQL's), and
@@ -135,7 +136,8 @@ SELECT warehouse_id, sku_id, on_hand, on_order, d AS avg_daily_demand, sd AS dem
        lt AS lead_time_days, lt_std AS lead_time_std_days, lt_std_source AS lead_time_std_source,
        service_level, z, ss AS safety_stock, rop AS reorder_point, ss_units AS safety_stock_units,
        rop_units AS reorder_point_units, s_level AS order_up_to,
-       suggested AS suggested_order_qty, cover AS days_of_cover, status, urgency, ad_advice
+       suggested AS suggested_order_qty, cover AS days_of_cover, status, urgency, ad_advice,
+       'normal' AS ss_method
 FROM final
 """
 # Every pair (a rebuild night): one upsert.
@@ -200,7 +202,11 @@ JOIN inventory_purchaseorder po ON po.id = l.purchase_order_id
 WHERE po.status IN (%(open1)s, %(open2)s)
 UNION
 SELECT warehouse_id, sku_id FROM alerts_planningfigures WHERE on_order <> 0
-"""
+{methods}"""
+# Under DOMAIN.md's formula, the rows another SS method left (the setting changed since).
+OTHER_METHOD = (
+    "UNION\nSELECT warehouse_id, sku_id FROM alerts_planningfigures WHERE ss_method <> 'normal'\n"
+)
 MOVED_ALL = """
 SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f
 LEFT JOIN alerts_planningfigures p ON p.warehouse_id = f.warehouse_id AND p.sku_id = f.sku_id

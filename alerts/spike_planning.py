@@ -62,6 +62,7 @@ FIGURES = (
     ("status", "varchar(12)"),
     ("urgency", "smallint"),
     ("ad_advice", "varchar(8)"),
+    ("ss_method", "varchar(8)"),
 )
 _NAMES = [name for name, _kind in FIGURES]
 _PLAN_SQL = """
@@ -191,6 +192,7 @@ def _figures(plan: spike.SpikePlan, row: tuple, overstock: float) -> tuple:
         live["status"],
         live["urgency"],
         live["ad_advice"],
+        "spike",
     )
 
 

@@ -55,15 +55,20 @@ def test_the_window_days_of_a_pair_without_movements():
     assert window_days(0, [], 10, 4) == ([0, 0, 0, 0], [False] * 4)
 
 
+def _in_utc(warehouse, settings) -> None:
+    """Server and warehouse in UTC: a movement's local day is its UTC day."""
+    settings.TIME_ZONE = "UTC"
+    warehouse.timezone = "UTC"
+    warehouse.save()
+
+
 def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), ZoneInfo("UTC"))
 
 
 def _live_stream_ledger(warehouse, settings):
     """5,000 received, then 90 days selling 10 a day but 100 on day 61 (a live stream)."""
-    settings.TIME_ZONE = "UTC"
-    warehouse.timezone = "UTC"
-    warehouse.save()
+    _in_utc(warehouse, settings)
     sku = SKUFactory(lead_time_days=10, logistics_days=0, service_level="0.95")
     first = AS_OF - timedelta(days=89)
     receipt = _at(first - timedelta(days=1), 9)
@@ -262,15 +267,14 @@ def test_the_nightly_figures_are_the_methods_on_the_ledger_days(seed, slid, sett
                 assert got == pytest.approx(want[name], rel=1e-9, abs=1e-9), (key, name)
             else:
                 assert got == want[name], (key, name)
+        assert row.ss_method == "spike"
         statuses.add(row.status)
     assert len(statuses) >= 3, statuses
 
 
 def test_a_second_night_on_the_same_ledger_rewrites_nothing(warehouse, settings, spike_method):
-    settings.TIME_ZONE = "UTC"
+    _in_utc(warehouse, settings)
     rng = random.Random(5)
-    warehouse.timezone = "UTC"
-    warehouse.save()
     skus = [SKUFactory(lead_time_days=7) for _ in range(4)]
     _random_ledger(rng, warehouse, skus, AS_OF - timedelta(days=99), 100)
     recompute(AS_OF)
@@ -287,3 +291,48 @@ def test_the_normal_method_is_untouched_by_the_setting(warehouse, settings):
     recompute(AS_OF)
     row = PlanningFigures.objects.get(warehouse=warehouse, sku=sku)
     assert row.avg_daily_demand == pytest.approx(11.0)
+
+
+def test_switching_back_to_the_formula_rewrites_the_idle_skus_too(warehouse, settings):
+    """A SKU in stock since long before its window that sold 5 a day for 30 days, 70 to 41 days
+    ago, and nothing since (a slow mover on both nights), planned by the spike-aware method one
+    night. The next night, with DOMAIN.md's formula set again, its window's two edges were quiet
+    in-stock days (its demand facts did not change: it is in no other way "in scope" of a steady
+    night), yet its row holds the formula's figures again."""
+    _in_utc(warehouse, settings)
+    sku = SKUFactory(lead_time_days=10, logistics_days=0, lead_time_std_days="2")
+    start = AS_OF - timedelta(days=70)
+    received = _at(AS_OF - timedelta(days=120), 8)
+    lines = [
+        MovementLine(warehouse=warehouse, sku=sku, kind=R, quantity=1000, occurred_at=received)
+    ]
+    lines += [
+        MovementLine(
+            warehouse=warehouse,
+            sku=sku,
+            kind=S,
+            quantity=-5,
+            occurred_at=_at(start + timedelta(days=n), 12),
+        )
+        for n in range(30)
+    ]
+    movements_post(lines=lines)
+    settings.STOCKWISE = {**settings.STOCKWISE, "SS_METHOD": "spike"}
+    recompute(AS_OF - timedelta(days=1))
+    spiky = PlanningFigures.objects.get(warehouse=warehouse, sku=sku)
+    facts = SkuFacts.objects.get(warehouse=warehouse, sku=sku)
+    computed = facts.computed_at
+    domain_ss = formulas.safety_stock(
+        facts.avg_daily_demand, facts.demand_std, 10, 2.0, formulas.z_for(0.95)
+    )
+    assert spiky.ss_method == "spike"
+    assert spiky.safety_stock != pytest.approx(domain_ss)
+
+    settings.STOCKWISE = {**settings.STOCKWISE, "SS_METHOD": "normal"}
+    recompute(AS_OF)
+
+    assert SkuFacts.objects.get(pk=facts.pk).computed_at == computed  # the facts stood still
+    row = PlanningFigures.objects.get(warehouse=warehouse, sku=sku)
+    assert row.ss_method == "normal"
+    assert row.avg_daily_demand == pytest.approx(facts.avg_daily_demand)
+    assert row.safety_stock == pytest.approx(domain_ss)
