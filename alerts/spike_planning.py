@@ -7,8 +7,8 @@ a rollup row sold nothing and is available when the stock before it was > 0), co
 capped statistics, pools the catalog's spike profile and level drift, and replaces the planning
 figures with the spike-aware method's, through the same pure functions the simulation runs
 (docs/simulation.md). It reads the catalog in batches of pairs, so memory holds one batch of
-rollup rows and one CappedStats per pair (about 1.5 KiB: the catalog's profile must be known
-before any pair's reorder point).
+rollup rows and one CappedStats per pair (the catalog's profile must be known before any
+pair's reorder point).
 
 What a page shows under this method: average daily demand is the base level d_b (what the plan
 projects), its σ the capped σ_c; ROP = x, the fill-rate reorder point; SS = max(0, x − d_b·L)
