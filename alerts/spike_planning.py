@@ -19,6 +19,8 @@ Only rows whose figures changed are rewritten, and stamped as of tonight like th
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import connection
@@ -134,7 +136,9 @@ def _batches(cursor) -> list[dict]:
     return batches
 
 
-def _window_stats(cursor, as_of: date) -> dict[tuple[int, int], spike.CappedStats]:
+def _window_stats(
+    cursor, batches: list[dict], as_of: date
+) -> dict[tuple[int, int], spike.CappedStats]:
     """The capped statistics of every planning pair over the demand window ending `as_of`."""
     days = settings.STOCKWISE["DEMAND_WINDOW_DAYS"]
     first_day = as_of - timedelta(days=days - 1)
@@ -145,17 +149,12 @@ def _window_stats(cursor, as_of: date) -> dict[tuple[int, int], spike.CappedStat
         "last": connection.ops.adapt_datefield_value(as_of),
     }
     sql = _ROLLUP_SQL.format(daynum=day_number_sql(), pairs=_PAIRS[connection.vendor])
-    for batch in _batches(cursor):
+    for batch in batches:
         cursor.execute(sql, {**bounds, **batch})
-        key, opening, rows = None, 0, []
-        for w, s, window_opening, day, sold, returned, net in cursor.fetchall():
-            if (w, s) != key:
-                if key is not None:
-                    stats[key] = spike.capped_demand_stats(*window_days(opening, rows, first, days))
-                key, opening, rows = (w, s), window_opening, []
-            if day is not None:
-                rows.append((day, sold, returned, net))
-        if key is not None:
+        for key, group in groupby(cursor.fetchall(), key=itemgetter(0, 1)):
+            group = list(group)
+            opening = group[0][2]
+            rows = [row[3:] for row in group if row[3] is not None]  # None: no rollup row
             stats[key] = spike.capped_demand_stats(*window_days(opening, rows, first, days))
     return stats
 
@@ -214,7 +213,8 @@ def spike_planning(as_of: date, now: datetime) -> int:
     params = settings.STOCKWISE
     review, overstock = params["REVIEW_PERIOD_DAYS"], params["OVERSTOCK_DAYS"]
     with connection.cursor() as cursor:
-        stats = _window_stats(cursor, as_of)
+        batches = _batches(cursor)
+        stats = _window_stats(cursor, batches, as_of)
         profile = spike.spike_profile(stats.values())
         drift = spike.level_drift(stats.values())
         cursor.execute("DROP TABLE IF EXISTS sw_spike_new")
@@ -223,7 +223,7 @@ def spike_planning(as_of: date, now: datetime) -> int:
         plan_sql = _PLAN_SQL.format(
             pairs=_PAIRS[connection.vendor], current=", ".join(f"p.{name}" for name in _NAMES)
         )
-        for batch in _batches(cursor):
+        for batch in batches:
             cursor.execute(plan_sql, batch)
             new_rows = []
             for row in cursor.fetchall():

@@ -3,7 +3,8 @@
 Django's bulk_create and bulk_update prepare every value of every row through the ORM, and
 bulk_update sends a CASE with one branch per row; at thousands of rows that costs more than
 the database work. These helpers send one array per column instead (`unnest`). They are called
-by `inventory.services` only, inside its transaction, with the balance rows locked.
+by `inventory.services` (and `inventory.daily`, for the rollup) only, inside its transaction,
+with the balance rows locked.
 """
 
 from contextlib import contextmanager

@@ -51,12 +51,11 @@ def _member_warehouses_sql(n: int) -> str:
     through = Warehouse.members.through._meta
     warehouse_column = Warehouse.members.field.m2m_column_name()
     user_column = Warehouse.members.field.m2m_reverse_name()
-    sql = (
+    return (
         f'SELECT {columns} FROM "{Warehouse._meta.db_table}" t '  # noqa: S608 - model names
         f'JOIN "{through.db_table}" m ON m."{warehouse_column}" = t."id" '
         f'WHERE m."{user_column}" = %s AND t."code" IN ({", ".join(["%s"] * n)})'
     )
-    return sql
 
 
 @lru_cache(maxsize=64)

@@ -92,7 +92,7 @@ class Window:
 
     @property
     def end(self) -> int:
-        return (self.as_of - EPOCH).days
+        return day_number(self.as_of)
 
     @property
     def start(self) -> int:
@@ -270,7 +270,7 @@ def _seg_bounds(cursor, bounds: list[tuple[str, int, int]]) -> None:
 def _slide(cursor, w: Window, previous: date, now: datetime) -> None:
     """Move every pair's state from `previous` (P) to `w.as_of` (D)."""
     k = (w.as_of - previous).days
-    p_end = (previous - EPOCH).days
+    p_end = day_number(previous)
     leave_lo, leave_hi = p_end - w.days + 1, w.end - w.days  # P-W+1 … D-W
     enter_lo, enter_hi = p_end + 1, w.end  # P+1 … D
     slow_lo, slow_hi = p_end - w.slow_days + 1, w.end - w.slow_days  # leaves the slow window
@@ -501,7 +501,7 @@ def _recent_max(cursor, w: Window, previous: date | None) -> None:
         )
         cursor.execute("DROP TABLE sw_recent")
         return
-    p_lo = _day(min((previous - EPOCH).days, w.end) - RECENT_DAYS + 1)
+    p_lo = _day(min(day_number(previous), w.end) - RECENT_DAYS + 1)
     cursor.execute(
         """
         CREATE TEMP TABLE sw_recent AS
