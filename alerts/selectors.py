@@ -32,7 +32,7 @@ def planning_rows(*, warehouse_ids=None, sku_ids=None, user=None) -> QuerySet[Pl
         slow_mover=F("here__slow_mover"),
     )
     if user is not None:
-        rows = rows.filter(warehouse__in=warehouses_for(user))
+        rows = rows.filter(warehouse_id__any_of=warehouses_for(user).values("pk"))
     if warehouse_ids is not None:
         rows = rows.filter(warehouse_id__in=warehouse_ids)
     if sku_ids is not None:
@@ -51,7 +51,9 @@ def replenishment_rows(user, *, with_facts: bool = True) -> QuerySet[PlanningFig
     if with_facts:
         rows = planning_rows(user=user)
     else:  # the page adds warehouse, SKU, supplier and facts to its own rows
-        rows = PlanningFigures.objects.filter(warehouse__in=warehouses_for(user))
+        rows = PlanningFigures.objects.filter(
+            warehouse_id__any_of=warehouses_for(user).values("pk")
+        )
     # Ties in warehouse and SKU id order: the index holds it (codes would need a join and a
     # sort of the whole tie).
     return rows.order_by("urgency", "days_of_cover", "warehouse_id", "sku_id")

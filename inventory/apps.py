@@ -7,7 +7,7 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self):
-        from inventory import dashboard, hooks, table_pages
+        from inventory import dashboard, hooks, lookups, table_pages  # noqa: F401 (lookups: __any_of)
         from inventory.abc import abc_classify
         from inventory.ageing import ageing_facts_update
         from inventory.demand import demand_facts_update

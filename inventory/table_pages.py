@@ -67,16 +67,17 @@ def install() -> None:
     templatecolumn.Template = cached_template
 
 
-def page_records_decorate(table, decorate: Callable[[list], None]) -> None:
+def page_records_decorate(table, decorate: Callable[[list], list | None]) -> None:
     """Call `decorate(records)` on the records of the table's current page (it sets attributes
-    on them), and show those records. Nothing happens when the table is not paginated."""
+    on them, or returns the records to show instead), and show those records. Nothing happens
+    when the table is not paginated."""
     page = getattr(table, "page", None)
     if page is None:
         return
     rows = page.object_list  # BoundRows over a slice of the table's data
     records = list(rows.data)
     if records:
-        decorate(records)
+        records = decorate(records) or records
     page.object_list = BoundRows(data=records, table=table, pinned_data=rows.pinned_data)
 
 
@@ -100,7 +101,7 @@ class PageFiguresMixin:
             page_records_decorate(table, self.add_page_figures)
         return table
 
-    def add_page_figures(self, records) -> None:
+    def add_page_figures(self, records) -> list | None:
         raise NotImplementedError
 
 

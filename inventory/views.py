@@ -55,29 +55,40 @@ class SKUListView(
     export_name = "skus"
 
     def get_queryset(self):
-        """The page's SKUs. Per-user figures (on hand, the apps' columns) are subqueries per SKU:
-        on a 100k-SKU catalogue they are added to the 50 rows of the page afterwards
-        (`add_page_figures`), and to the query itself only when the rows are sorted by one of
-        them or exported (then the sort on hand is one join instead of a subquery per SKU)."""
+        """The page's SKUs, sorted and paginated as ids alone; `add_page_figures` then reads
+        the page's 50 SKUs with their category, supplier and per-user figures (on hand, the
+        apps' columns) in one query. Sorting a category's 12k SKUs by on hand carried every
+        column of every SKU through the grouping and the sort: 55 ms at 100k SKUs, 27 ms as
+        ids. A figure is in the sorting query only when the rows are sorted by it (on hand as
+        one join, not a subquery per SKU); an export reads whole rows with every figure."""
         user = self.request.user
-        rows = SKU.objects.select_related("category", "supplier")
-        if self.exporting or self.sorted_by == "on_hand":
+        if self.exporting:
+            rows = selectors.with_on_hand_sortable(
+                SKU.objects.select_related("category", "supplier"), user
+            )
+            for column in hooks.sku_list_columns:
+                rows = column.annotate(rows, user)
+            return rows
+        rows = SKU.objects.only("pk")
+        if self.sorted_by == "on_hand":
             rows = selectors.with_on_hand_sortable(rows, user)
         for column in hooks.sku_list_columns:
-            if self.exporting or self.sorted_by == column.name:
+            if self.sorted_by == column.name:
                 rows = column.annotate(rows, user)
         return rows
 
-    def add_page_figures(self, records) -> None:
+    def add_page_figures(self, records) -> list:
         user = self.request.user
-        figures = selectors.with_on_hand(SKU.objects.filter(pk__in=[r.pk for r in records]), user)
+        page = selectors.with_on_hand(
+            SKU.objects.select_related("category", "supplier").filter(
+                pk__in=[r.pk for r in records]
+            ),
+            user,
+        )
         for column in hooks.sku_list_columns:
-            figures = column.annotate(figures, user)
-        names = ["on_hand", *(c.name for c in hooks.sku_list_columns)]
-        by_pk = {row["pk"]: row for row in figures.values("pk", *names)}
-        for record in records:
-            for name in names:
-                setattr(record, name, by_pk[record.pk][name])
+            page = column.annotate(page, user)
+        by_pk = {sku.pk: sku for sku in page}
+        return [by_pk[record.pk] for record in records]
 
     def get_table_kwargs(self):
         extra = [

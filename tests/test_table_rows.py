@@ -83,3 +83,20 @@ def test_rows_are_the_html_of_the_library_template(client, manager, trading, nam
         ours = normalised(OURS.render(context))
         table._counter = itertools.count()
         assert ours == normalised(LIBRARY.render(context))
+
+
+@pytest.mark.parametrize("thousands", [False, True])
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_numbers_in_cells_read_as_django_localises_them(settings, language, thousands):
+    """The row renderer reads the separators once a page; every number still comes out as
+    `{{ value }}` shows it, with and without thousands separators."""
+    from django.utils.formats import localize
+
+    from inventory.templatetags.stockwise_tables import _Numbers
+
+    settings.USE_THOUSAND_SEPARATOR = thousands
+    values = [0, 7, -12, 1234, -98765, 1234567, Decimal("0.00"), Decimal("1234.50")]
+    values += [Decimal("-1234567.891"), 0.5, 1234.25, -0.75]
+    with translation.override(language):
+        numbers = _Numbers()
+        assert [numbers.format(v) for v in values] == [localize(v) for v in values]

@@ -281,3 +281,42 @@ def test_sku_list_pages_keep_one_order_when_values_tie(client, make_user, wareho
         )
         seen += [row.record.pk for row in response.context["table"].paginated_rows]
     assert sorted(seen) == sorted(made)
+
+
+def test_sku_list_sorted_by_on_hand_in_a_category_pages_whole_rows_of_my_stock(
+    client, make_user, warehouse, other_warehouse, django_assert_max_num_queries
+):
+    """The list sorts and pages SKU ids, then reads the page's SKUs whole: each row still
+    shows its name, category and supplier, and on hand counts only my warehouses."""
+    from tests.factories import CategoryFactory, SupplierFactory
+
+    shoes, hats = CategoryFactory(name="Shoes"), CategoryFactory(name="Hats")
+    supplier = SupplierFactory(name="Guangzhou Shoes Co")
+    stock = {"SHOE-1": 7, "SHOE-2": 30, "SHOE-3": 12, "SHOE-4": 0, "SHOE-5": 21}
+    for code, quantity in stock.items():
+        shoe = SKUFactory(seller_sku=code, name=f"Runner {code}", category=shoes, supplier=supplier)
+        if quantity:
+            movement_post(
+                warehouse=warehouse, sku=shoe, kind=MovementKind.RECEIPT, quantity=quantity
+            )
+        # Stock elsewhere, which this user may not see, must not move a SKU up the list.
+        movement_post(warehouse=other_warehouse, sku=shoe, kind=MovementKind.RECEIPT, quantity=100)
+    hat = SKUFactory(seller_sku="HAT-1", category=hats)
+    movement_post(warehouse=warehouse, sku=hat, kind=MovementKind.RECEIPT, quantity=99)
+    client.force_login(make_user("manager", warehouse))
+
+    pages = []
+    for page in (1, 2):
+        with django_assert_max_num_queries(9):
+            response = client.get(
+                reverse("inventory:sku_list"),
+                {"category": shoes.pk, "sort": "-on_hand", "per_page": 3, "page": page},
+            )
+        pages.append([row.record for row in response.context["table"].paginated_rows])
+    assert [[r.seller_sku for r in page] for page in pages] == [
+        ["SHOE-2", "SHOE-5", "SHOE-3"],
+        ["SHOE-1", "SHOE-4"],
+    ]
+    assert [r.on_hand for page in pages for r in page] == [30, 21, 12, 7, 0]
+    html = response.content.decode()
+    assert "Runner SHOE-1" in html and "Shoes" in html and "Guangzhou Shoes Co" in html
