@@ -1,16 +1,17 @@
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from alerts.explain import advice_reason
 from alerts.models import Alert, PlanningFigures
+from inventory.links import pk_url
+from inventory.tables import TickBoxColumn
 
 NUM = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
 
 
 def _sku_link(record):
-    return reverse("inventory:sku_detail", args=[record.sku_id])
+    return pk_url("inventory:sku_detail", record.sku_id)
 
 
 class DaysColumn(tables.Column):
@@ -46,7 +47,7 @@ class StatusColumn(tables.Column):
 
 
 class ReplenishmentTable(tables.Table):
-    select = tables.CheckBoxColumn(
+    select = TickBoxColumn(
         accessor="pk",
         attrs={"input": {"name": "rows", "form": "po-form"}},
         exclude_from_export=True,

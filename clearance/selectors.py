@@ -292,7 +292,7 @@ def ageing_snapshot_rows(
     if category is not None:
         rows = rows.filter(sku__category=category)
     if search:
-        rows = rows.filter(sku_id__in=_matching_sku_ids(search))
+        rows = rows.filter(_search_condition(search))
     return rows.annotate(
         warehouse_code=F("warehouse__code"),
         seller_sku=F("sku__seller_sku"),
@@ -309,9 +309,9 @@ def ageing_snapshot_rows(
 SEARCH_IDS_MAX = 2000
 
 
-def _matching_sku_ids(search: str):
-    """The SKUs a search matches: their ids as a list when there are few (the trigram indexes
-    find them), else as a subquery.
+def _search_condition(search: str) -> Q:
+    """The pairs whose SKU a search matches: the SKUs' ids as one array when there are few (the
+    trigram indexes find them), else as a subquery.
 
     Joined as a condition instead, PostgreSQL walks the index on the oldest unit's day and
     probes the SKU of every pair in stock until it has a page: matches are not spread evenly
@@ -322,7 +322,11 @@ def _matching_sku_ids(search: str):
         Q(seller_sku__icontains=search) | Q(name__icontains=search)
     ).values_list("id", flat=True)
     few = list(matching[: SEARCH_IDS_MAX + 1])
-    return few if len(few) <= SEARCH_IDS_MAX else matching
+    if len(few) <= SEARCH_IDS_MAX:
+        # One array parameter, not 2,000 (the query 8.9 -> 2.6 ms for 999 ids at 100k pairs).
+        return Q(sku_id__any_of=few)
+    # Not `__any_of` here: the array of a broad search's 100k ids cost 104 ms, the semi-join 1.4.
+    return Q(sku_id__in=matching)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from inventory.links import pk_url
+
 # Plausibility limits of planning parameters: anything beyond is a typo, refused with a message.
 MAX_LEAD_TIME_DAYS = 365
 MAX_MOQ = 1_000_000
@@ -171,7 +173,7 @@ class SKU(models.Model):
         return self.seller_sku
 
     def get_absolute_url(self):
-        return reverse("inventory:sku_detail", args=[self.pk])
+        return pk_url("inventory:sku_detail", self.pk)
 
 
 class MovementKind(models.TextChoices):
@@ -306,7 +308,7 @@ class StockMovement(AppendOnlyModel):
         return f"{self.kind} {self.quantity:+d} {self.sku_id}@{self.warehouse_id}"
 
     def get_absolute_url(self):
-        return reverse("inventory:movement_detail", args=[self.pk])
+        return pk_url("inventory:movement_detail", self.pk)
 
 
 class StockBalance(models.Model):

@@ -2,11 +2,32 @@ from decimal import Decimal
 
 import django_tables2 as tables
 from django.utils.formats import number_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import SKU, ImportJob, StockMovement, Warehouse
 
 NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
+
+
+class TickBoxColumn(tables.CheckBoxColumn):
+    """`CheckBoxColumn` whose box is built once a table when only its value differs by row
+    (no `checked`, no computed attributes): the library merges, escapes and joins the same
+    attributes for every row (about a quarter of a 100-row replenishment page's cells' time)."""
+
+    _MARK = "\x00value\x00"  # stands for the row's value while the box is built once
+
+    def render(self, value, bound_column, record):
+        attrs = self.attrs.get("td__input") or self.attrs.get("input") or {}
+        if self.checked is not None or any(callable(v) for v in attrs.values()):
+            return super().render(value, bound_column, record)
+        around = self.__dict__.get("_around")
+        if around is None or around[0] != bound_column.name:
+            html = super().render(self._MARK, bound_column, record)
+            around = self._around = (bound_column.name, *html.split(self._MARK))
+        _name, head, tail = around
+        return mark_safe(f"{head}{conditional_escape(value)}{tail}")  # noqa: S308 - escaped
 
 
 class SKUTable(tables.Table):

@@ -46,6 +46,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inventory import turnover_sql
+from inventory.links import pk_url
 from inventory.models import TurnoverBand as Band
 from inventory.models import Warehouse
 
@@ -203,7 +204,7 @@ class TurnoverRow:
     def url(self) -> str:
         """The page behind the row: the SKU, the category's SKU list, the warehouse."""
         if self.grouping == Grouping.SKU:
-            return reverse("inventory:sku_detail", args=[self.key[0]])
+            return pk_url("inventory:sku_detail", self.key[0])
         if self.grouping == Grouping.CATEGORY and self.key[0]:
             return f"{reverse('inventory:sku_list')}?category={self.key[0]}"
         if self.grouping == Grouping.WAREHOUSE:

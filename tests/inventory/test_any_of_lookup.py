@@ -36,3 +36,21 @@ def test_any_of_keeps_the_rows_of_the_subquery_and_no_others(make_user):
         StockBalance.objects.filter(warehouse_id__any_of=warehouses_for(other).values("pk")).count()
         == 3
     )
+
+
+def test_any_of_a_list_selects_what_in_selects():
+    warehouse = WarehouseFactory(code="L1")
+    skus = SKUFactory.create_batch(5)
+    for sku in skus:
+        movement_post(warehouse=warehouse, sku=sku, kind=MovementKind.RECEIPT, quantity=1)
+    wanted = [skus[0].pk, skus[3].pk, 999_999]
+
+    with CaptureQueriesContext(connection) as queries:
+        found = set(
+            StockBalance.objects.filter(sku_id__any_of=wanted).values_list("sku_id", flat=True)
+        )
+    assert found == {skus[0].pk, skus[3].pk}
+    if connection.vendor == "postgresql":  # one array parameter, not one per id
+        assert "= ANY(" in queries[0]["sql"]
+    assert not StockBalance.objects.filter(sku_id__any_of=[]).exists()
+    assert StockBalance.objects.exclude(sku_id__any_of=wanted).count() == 3
