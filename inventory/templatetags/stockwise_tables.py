@@ -1,4 +1,5 @@
-"""`{% table_body table %}`: the rows of a django-tables2 table, rendered in Python.
+"""`{% table_body table %}`, `{% table_head table %}` and `{% table_pagination table %}`: the
+rows, the header and the page links of a django-tables2 table, rendered in Python.
 
 The library's template renders each cell through the template engine and recomputes the
 column's `<td>` attributes for every cell; at 50 rows × 15 columns that was most of a list
@@ -13,6 +14,10 @@ the value is empty, without the library's per-cell machinery (about 40 µs a cel
 ageing page has 1,700 cells). A choice field on the record itself gets its label as the value,
 as the library's `get_FOO_display()` gives it; a choice field further along the accessor takes
 the library's path.
+
+The header and the page links are the library's bootstrap 5 blocks written out: each sort
+link and page link went through `{% querystring_replace %}` and the template engine (about
+3 ms of an 18 ms replenishment page, measured by emptying the two blocks).
 """
 
 from decimal import Decimal
@@ -25,11 +30,13 @@ from django.template.base import render_value_in_context
 from django.utils import numberformat
 from django.utils.encoding import force_str
 from django.utils.formats import get_format, localize
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django_tables2 import A
 from django_tables2.columns.linkcolumn import BaseLinkColumn
+from django_tables2.templatetags.django_tables2 import table_page_range
 
 from inventory.table_pages import cached_signature as signature
 
@@ -192,3 +199,70 @@ def table_body(context, table):
             format_html('<tr><td colspan="{}">{}</td></tr>', len(columns), table.empty_text)
         )
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped or safe HTML
+
+
+def _attrs_html(attrs, name: str) -> str:
+    """`{{ attrs.<name>.as_html }}`: empty when there is no such entry."""
+    entry = attrs.get(name) if attrs is not None else None
+    return entry.as_html() if hasattr(entry, "as_html") else ""
+
+
+class _Query:
+    """`{% querystring_replace key=value %}` for one key, many values: the request's query
+    string with that key replaced, escaped for an attribute."""
+
+    def __init__(self, request, key: str):
+        self.params, self.key = dict(request.GET), key
+
+    def href(self, value) -> str:
+        return escape("?" + urlencode({**self.params, self.key: value}, doseq=True))
+
+
+@register.simple_tag(takes_context=True)
+def table_head(context, table):
+    if not table.show_header:
+        return ""
+    query = _Query(context["request"], table.prefixed_order_by_field)
+    cells = []
+    for column in table.columns:
+        header = render_value_in_context(column.header, context)
+        if column.orderable:
+            header = f'<a href="{query.href(column.order_by_alias.next)}">{header}</a>'
+        else:  # the library's template leaves spaces around a bare header
+            header = f" {header} "
+        cells.append(f'<th {column.attrs["th"].as_html()} scope="col">{header}</th>')
+    thead = _attrs_html(table.attrs, "thead")
+    return mark_safe(f"<thead {thead}><tr>{''.join(cells)}</tr></thead>")  # noqa: S308 - escaped
+
+
+@register.simple_tag(takes_context=True)
+def table_pagination(context, table):
+    page = getattr(table, "page", None)
+    if not page or not table.paginator.num_pages > 1:
+        return ""
+    query = _Query(context["request"], table.prefixed_page_field)
+    items = []
+    if page.has_previous():
+        items.append(
+            f'<li class="previous page-item"><a href="{query.href(page.previous_page_number())}" '
+            f'class="page-link"><span aria-hidden="true">&laquo;</span> '
+            f"{escape(gettext('previous'))} </a></li>"
+        )
+    if page.has_previous() or page.has_next():
+        for number in table_page_range(page, table.paginator):
+            active = " active" if page.number == number else ""
+            href = f'href="{query.href(number)}"' if number != "..." else ""
+            text = render_value_in_context(number, context)
+            items.append(
+                f'<li class="page-item{active}"><a class="page-link" {href}> {text} </a></li>'
+            )
+    if page.has_next():
+        items.append(
+            f'<li class="next page-item"><a href="{query.href(page.next_page_number())}" '
+            f'class="page-link"> {escape(gettext("next"))} '
+            f'<span aria-hidden="true">&raquo;</span></a></li>'
+        )
+    return mark_safe(  # noqa: S308 - every piece above is escaped
+        '<nav aria-label="Table navigation"><ul class="pagination justify-content-center">'
+        f"{''.join(items)}</ul></nav>"
+    )
