@@ -115,7 +115,13 @@ def purchase_orders_create(request):
     return redirect(back)
 
 
-class AlertListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
+class AlertListView(
+    CapabilityRequiredMixin,
+    SafeExportMixin,
+    table_pages.PageRowsMixin,
+    SingleTableMixin,
+    FilterView,
+):
     capability = Capability.VIEW_ALERTS
     table_class = AlertTable
     filterset_class = AlertFilter
@@ -124,7 +130,7 @@ class AlertListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, 
     table_pagination = {"per_page": 50}
     export_name = "alerts"
 
-    def get_queryset(self):
+    def get_full_queryset(self):
         return selectors.alerts_for(self.request.user)
 
 

@@ -105,6 +105,29 @@ class PageFiguresMixin:
         raise NotImplementedError
 
 
+class PageRowsMixin(PageFiguresMixin):
+    """For a list whose rows are read with their related rows (`select_related`): the list
+    is filtered, sorted, counted and paginated as ids (`narrow_rows`), and the page's rows are
+    then read whole by id (`get_full_queryset`), one query more. Joined before the LIMIT, a
+    page of 50 alerts hashed all 48k alerts with 100k SKUs (122 ms at 100k SKUs; the ids
+    alone: 14 ms). An export reads whole rows."""
+
+    def get_full_queryset(self) -> QuerySet:
+        raise NotImplementedError
+
+    def narrow_rows(self, rows: QuerySet) -> QuerySet:
+        """The rows as ids (their annotations stay, for the filters and sorts that use them)."""
+        return rows.select_related(None).only("pk")
+
+    def get_queryset(self):
+        rows = self.get_full_queryset()
+        return rows if self.exporting else self.narrow_rows(rows)
+
+    def add_page_figures(self, records) -> list:
+        by_pk = self.get_full_queryset().in_bulk([record.pk for record in records])
+        return [by_pk[record.pk] for record in records]
+
+
 class CachedCountPaginator(Paginator):
     """A paginator whose count of a long list (LIST_COUNT_CACHE_ROWS rows or more) is kept in
     the shared cache for LIST_COUNT_CACHE_SECONDS.

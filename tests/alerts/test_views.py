@@ -207,3 +207,22 @@ def test_the_chart_hides_other_warehouses(client, purchaser, rows):
     client.force_login(purchaser)
     data = client.get(reverse("alerts:sku_chart_data", args=[rows["SECRET"].pk])).json()
     assert data["warehouses"] == []
+
+
+def test_alert_list_pages_ids_then_shows_whole_rows_in_urgency_order(
+    client, purchaser, rows, django_assert_max_num_queries
+):
+    """The list sorts and pages alert ids, then reads the page's alerts with their warehouse
+    and SKU: the order and the cells are those of the whole rows."""
+    client.force_login(purchaser)
+    shown = []
+    for page in (1, 2):
+        with django_assert_max_num_queries(8):
+            response = client.get(reverse("alerts:alert_list"), {"per_page": 1, "page": page})
+        [row] = response.context["table"].paginated_rows
+        shown.append((row.record.sku.seller_sku, row.record.status))
+        html = response.content.decode()
+        assert f">{row.record.sku.seller_sku}</a>" in html and "<td >A</td>" in html
+    assert shown == [("OUT", "STOCKOUT"), ("LOW", "REORDER")]
+    both = client.get(reverse("alerts:alert_list"), {"per_page": 2}).context["table"]
+    assert [r.record.sku.seller_sku for r in both.paginated_rows] == ["OUT", "LOW"]
