@@ -81,8 +81,9 @@ def facts_by_pair(pairs) -> dict[tuple[int, int], SkuFacts]:
     return {key: f for f in rows if (key := (f.warehouse_id, f.sku_id)) in pairs}
 
 
-def ad_advice_rows(user) -> QuerySet[PlanningFigures]:
-    """Ad advice per SKU: PAUSE first, then REDUCE, PUSH, KEEP."""
+def ad_advice_rows(user, *, with_facts: bool = True) -> QuerySet[PlanningFigures]:
+    """Ad advice per SKU: PAUSE first, then REDUCE, PUSH, KEEP. `with_facts=False`: without
+    the facts' ABC class and slow-mover flag (a join of every row), for sorting ids."""
     from django.db.models import Case, IntegerField, Value, When
 
     order = Case(
@@ -92,10 +93,14 @@ def ad_advice_rows(user) -> QuerySet[PlanningFigures]:
         default=Value(3),
         output_field=IntegerField(),
     )
-    return (
-        planning_rows(user=user)
-        .annotate(advice_order=order)
-        .order_by("advice_order", "days_of_cover", "warehouse__code", "sku__seller_sku")
+    if with_facts:
+        rows = planning_rows(user=user)
+    else:
+        rows = PlanningFigures.objects.filter(
+            warehouse_id__any_of=warehouses_for(user).values("pk")
+        )
+    return rows.annotate(advice_order=order).order_by(
+        "advice_order", "days_of_cover", "warehouse__code", "sku__seller_sku"
     )
 
 

@@ -127,7 +127,7 @@ class AlertListView(
     filterset_class = AlertFilter
     template_name = "alerts/alert_list.html"
     # The table paginates; ListView's own pagination would count the rows twice.
-    table_pagination = {"per_page": 50}
+    table_pagination = {"per_page": 50, "paginator_class": table_pages.CachedCountPaginator}
     export_name = "alerts"
 
     def get_full_queryset(self):
@@ -149,17 +149,29 @@ def alert_acknowledge(request, pk: int):
     return redirect(_back(request, reverse("alerts:alert_list")))
 
 
-class AdAdviceListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
+class AdAdviceListView(
+    CapabilityRequiredMixin,
+    SafeExportMixin,
+    table_pages.PageRowsMixin,
+    SingleTableMixin,
+    FilterView,
+):
     capability = Capability.VIEW_ALERTS
     table_class = AdAdviceTable
     filterset_class = AdAdviceFilter
     template_name = "alerts/ad_advice_list.html"
     # The table paginates; ListView's own pagination would count the rows twice.
-    table_pagination = {"per_page": 50}
+    table_pagination = {"per_page": 50, "paginator_class": table_pages.CachedCountPaginator}
     export_name = "ad-advice"
 
-    def get_queryset(self):
+    def get_full_queryset(self):
         return selectors.ad_advice_rows(self.request.user)
+
+    def narrow_rows(self, rows):
+        # The facts' join only to sort by the slow-mover flag.
+        with_facts = self.sorted_by == "slow_mover"
+        rows = selectors.ad_advice_rows(self.request.user, with_facts=with_facts)
+        return rows.select_related(None).only("pk")
 
 
 @capability_required(Capability.VIEW_ALERTS)

@@ -226,3 +226,18 @@ def test_alert_list_pages_ids_then_shows_whole_rows_in_urgency_order(
     assert shown == [("OUT", "STOCKOUT"), ("LOW", "REORDER")]
     both = client.get(reverse("alerts:alert_list"), {"per_page": 2}).context["table"]
     assert [r.record.sku.seller_sku for r in both.paginated_rows] == ["OUT", "LOW"]
+
+
+def test_ad_advice_sorted_by_the_facts_slow_mover_flag_pages_whole_rows(
+    client, purchaser, rows, django_assert_max_num_queries
+):
+    SkuFacts.objects.filter(sku=rows["FULL"]).update(slow_mover=True)
+    client.force_login(purchaser)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("alerts:ad_advice"), {"sort": "-slow_mover", "per_page": 2})
+    shown = [
+        (r.record.sku.seller_sku, r.record.slow_mover)
+        for r in response.context["table"].paginated_rows
+    ]
+    assert shown[0] == ("FULL", True) and {s for s, _ in shown[1:]} <= {"OUT", "LOW"}
+    assert "SECRET" not in response.content.decode()
