@@ -174,8 +174,7 @@ INSERT INTO alerts_planningfigures (
 )
 SELECT n.warehouse_id, n.sku_id, %(as_of)s, {n_columns}, %(now)s, %(now)s
 FROM sw_plan_new n
-WHERE NOT EXISTS (SELECT 1 FROM alerts_planningfigures p
-                  WHERE p.warehouse_id = n.warehouse_id AND p.sku_id = n.sku_id)
+WHERE (n.warehouse_id, n.sku_id) NOT IN (SELECT warehouse_id, sku_id FROM alerts_planningfigures)
 """
 
 
