@@ -24,6 +24,7 @@ from clearance.filters import BatchFilter, SlowMoverFilter
 from clearance.forms import AgeingFilterForm, CommentForm, LinesForm, ProposeForm
 from clearance.models import BatchStatus, ClearanceLine, LineDecision, Strategy
 from clearance.tables import AgeingTable, AtRiskTable, BatchTable, SlowMoverTable
+from inventory import table_pages
 from inventory.ageing import BUCKET_KEYS, ageing_rows, bucket_totals
 from inventory.exports import SafeExportMixin, neutralise_cell
 from inventory.permissions import CapabilityRequiredMixin, capability_required
@@ -122,17 +123,23 @@ def _chart_series(totals) -> dict:
     }
 
 
-class SlowMoverListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
+class SlowMoverListView(
+    CapabilityRequiredMixin,
+    SafeExportMixin,
+    table_pages.PageRowsMixin,
+    SingleTableMixin,
+    FilterView,
+):
     capability = Capability.VIEW_STOCK
     table_class = SlowMoverTable
     filterset_class = SlowMoverFilter
     template_name = "clearance/slow_movers.html"
     # The table paginates; ListView's own pagination would count the rows twice.
-    table_pagination = {"per_page": 50}
+    table_pagination = {"per_page": 50, "paginator_class": table_pages.CachedCountPaginator}
     export_name = "slow-movers"
     at_risk = False
 
-    def get_queryset(self):
+    def get_full_queryset(self):
         return selectors.slow_movers_for(self.request.user)
 
     def get_context_data(self, **kwargs):
@@ -149,7 +156,7 @@ class AtRiskListView(SlowMoverListView):
     export_name = "at-risk"
     at_risk = True
 
-    def get_queryset(self):
+    def get_full_queryset(self):
         return selectors.at_risk_for(self.request.user)
 
 
