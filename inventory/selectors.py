@@ -188,6 +188,12 @@ def import_job_for_user(user, pk: int):
     return get_object_or_404(import_jobs_for(user), pk=pk)
 
 
+def stock_balance_ids_for(user) -> QuerySet[StockBalance]:
+    """The user's balances as ids: the stock list counts and pages these, then reads the
+    page's rows with `stock_rows_for`."""
+    return StockBalance.objects.filter(warehouse__in=warehouses_for(user)).only("pk")
+
+
 def stock_rows_for(user) -> QuerySet[StockBalance]:
     """One row per (warehouse, SKU) of the user's warehouses: live on_hand, on_order (open PO
     quantity), lead time L (SKU else supplier, procurement + logistics days) and the facts of
