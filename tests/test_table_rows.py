@@ -107,3 +107,20 @@ def test_numbers_in_cells_read_as_django_localises_them(settings, language, thou
     with translation.override(language):
         numbers = _Numbers()
         assert [numbers.format(v) for v in values] == [localize(v) for v in values]
+
+
+@pytest.mark.parametrize("name", ["alerts:alert_list", "inventory:movement_list"])
+def test_date_cells_are_the_library_template_in_the_active_time_zone(
+    client, manager, trading, name
+):
+    """Date and time columns are rendered without their template: in local time, as the
+    template's `date` filter shows them (Bangkok is 7 hours off the server's UTC)."""
+    client.force_login(manager)
+    with timezone.override("Asia/Bangkok"):
+        response = client.get(reverse(name))
+        table = response.context["table"]
+        context = Context({"table": table, "request": response.wsgi_request})
+        table._counter = itertools.count()
+        ours = normalised(OURS.render(context))
+        table._counter = itertools.count()
+        assert ours == normalised(LIBRARY.render(context))

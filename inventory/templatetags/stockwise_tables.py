@@ -20,6 +20,7 @@ link and page link went through `{% querystring_replace %}` and the template eng
 3 ms of an 18 ms replenishment page, measured by emptying the two blocks).
 """
 
+import re
 from decimal import Decimal
 
 from django import template
@@ -27,14 +28,16 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.template.base import render_value_in_context
+from django.template.defaultfilters import date as date_filter
 from django.utils import numberformat
 from django.utils.encoding import force_str
 from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext
-from django_tables2 import A
+from django_tables2 import A, DateColumn, DateTimeColumn
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.templatetags.django_tables2 import table_page_range
 
@@ -102,10 +105,43 @@ def _link_is_fast(link) -> bool:
     return True
 
 
+_DATE_TEMPLATE = re.compile(r'^\{\{ value\|date:"([^"]+)"\|default:default \}\}$')
+
+
+def _date_cell(bound_column, table):
+    """A library `DateColumn` / `DateTimeColumn` as its template renders it — `{{ value|date:
+    FORMAT|default:default }}`, in local time, escaped — without a template and a context a
+    cell (two such columns were 40 % of a 50-row alert page); else None."""
+    column = bound_column.column
+    if type(column) not in (DateColumn, DateTimeColumn) or column.extra_context:
+        return None
+    if getattr(table, f"render_{bound_column.name}", None) or bound_column.link is not None:
+        return None
+    match = _DATE_TEMPLATE.match(column.template_code or "")
+    if match is None or not _td_attrs_are_static(bound_column):
+        return None
+    date_format, accessor, empty = match.group(1), A(bound_column.accessor), column.empty_values
+    default = bound_column.default
+
+    def cell(record):
+        try:
+            value = accessor.resolve(record)
+        except Exception:  # noqa: BLE001 - as the library: a missing value is None
+            value = None
+        if value in empty:
+            return default
+        return conditional_escape(date_filter(template_localtime(value), date_format) or default)
+
+    return cell
+
+
 def _value_cell(bound_column, table, record):
     """For a column whose render method (the table's `render_<name>` or the column's own) takes
     only `_FAST_ARGUMENTS`, with static attributes and at most a fast link, a function giving
     the cell of a record; else None (the library's own path)."""
+    date_cell = _date_cell(bound_column, table)
+    if date_cell is not None:
+        return date_cell
     if (
         isinstance(bound_column.column, BaseLinkColumn)  # the library renders its text
         or not _td_attrs_are_static(bound_column)
