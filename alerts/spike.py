@@ -15,7 +15,7 @@ at TikTok-style demand, where live streams cause 3-10x spikes for a few days:
    reads it. The reorder point x solves
 
        units lost a day = (1 - service level) x units demanded a day, where
-       lost(x)   = E(x; mu, sigma) d_b / Q                                  (ordinary cycles)
+       lost(x)   = E(x; mu, sigma) d_b / (Q + E(x; mu, sigma))              (ordinary cycles)
                  + rate x mean_j [ (1 - p) (E(x - s_j; mu, sigma) - E(x; mu, sigma))
                                  + p (E(x - s_j; mu_o, sigma_o) - E(x; mu_o, sigma_o)) ]
        demanded  = d_b (1 + rate x mean_j v_j),
@@ -26,6 +26,8 @@ at TikTok-style demand, where live streams cause 3-10x spikes for a few days:
    would lose without it is the ordinary cycles' term), and spikes add up in a lead time: with
    probability p = 1 - exp(-rate L) another spike already fell in it (a Poisson count), which
    shifts the lead-time demand to mu_o = mu + mean_j s_j with sigma_o^2 = sigma^2 + var_j s_j.
+   Sales short of stock are lost, not backordered: a cycle sells Q and lasts until Q + E units
+   were asked for, hence Q + E in the ordinary cycles' term (sixth session; docs/simulation.md).
    (Session 2 charged each spike its whole loss, alone in the lead time: achieved fill then rose
    only 5.3 points from 90 % to 98 % nominal; docs/simulation.md.) SS = x - mu may be negative (a
    cycle's order covers the allowed loss); ROP = x, order-up-to S = x + d_b R.
@@ -329,7 +331,11 @@ def spike_aware_plan(
             slope = sum(1.0 for s in shifts if mu + s > x)
             return weight * spikes, weight * slope
         base, base_tail = _short(x, mu, sigma)
-        value, slope = base / cycle_days, base_tail / cycle_days
+        # Sales short of stock are lost, not owed: a cycle sells Q and lasts until Q + E units
+        # were asked for, so its loss a day is E d / (Q + E) (E d / Q would overstate it where
+        # E is large against Q: low levels, long lead times).
+        days = cycle_days + base / d
+        value, slope = base / days, base_tail * cycle_days / (days * days)
         if not shifts:
             return value, slope
         other, other_tail = _short(x, mu_o, sigma_o)

@@ -129,15 +129,16 @@ def test_normal_loss_function():
 
 def test_without_spikes_the_service_level_is_a_fill_rate():
     """d_c 10, sigma_c 3, L 10, sigma_L 0, R 7, 95 %, no spikes: sigma = sqrt(90) = 9.487;
-    allowed lost 0.05 x 10 = 0.5 a day = sigma G(z) / 7 -> G(z) = 0.36894: z = 0.0616
-    (G(0.05) = 0.37444, G(0.07) = 0.36492): SS = 0.58 units, ROP 100.58, S 170.58.
+    allowed lost 0.05 x 10 = 0.5 a day = E d / (Q + E), Q = 70 (lost sales lengthen the
+    cycle) -> E = 35 / 9.5 = 3.6842, G(z) = E / sigma = 0.38835: z = 0.0214
+    (G(0.02) = 0.38902, G(0.022) = 0.38804): SS = 0.20 units, ROP 100.20, S 170.20.
     (DOMAIN.md's z = 1.6449 gives SS 15.6: a 95 % chance of no stock-out per cycle.)"""
     stats = spike.CappedStats(d=10, sigma=3, cap=19, n=90)
     plan = spike.spike_aware_plan(
         stats, spike.SpikeProfile(), lead_time=10, lead_std=0, service_level=0.95, review_days=7
     )
-    assert plan.safety_stock == pytest.approx(0.0616 * math.sqrt(90), abs=0.01)
-    assert plan.reorder_point == pytest.approx(100.58, abs=0.01)
+    assert plan.safety_stock == pytest.approx(0.0214 * math.sqrt(90), abs=0.01)
+    assert plan.reorder_point == pytest.approx(100.20, abs=0.01)
     assert plan.order_up_to == pytest.approx(plan.reorder_point + 70)
 
 
@@ -337,7 +338,9 @@ def test_the_reorder_point_solves_the_loss_equation_with_overlapping_spikes():
         return s * spike.normal_loss((y - m) / s)
 
     def lost(x):
-        cycles = short(x, mu, sigma) / 7  # Q = 35 units = 7 days of base demand
+        lost_in_cycle = short(x, mu, sigma)
+        # Q = 35 units = 7 days of base demand; a cycle lasts until Q + E units were asked for.
+        cycles = lost_in_cycle * 5 / (35 + lost_in_cycle)
         added = sum(
             (1 - p) * (short(x - s, mu, sigma) - short(x, mu, sigma))
             + p * (short(x - s, mu + mean_s, sigma_o) - short(x, mu + mean_s, sigma_o))

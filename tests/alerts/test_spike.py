@@ -57,8 +57,8 @@ def test_level_drift_pools_the_catalog_with_the_noise_taken_out():
 def test_level_drift_widens_the_lead_time_demand():
     """d_b 10, sigma_c 0, L 10, sigma_L 0, drift 0.1, level age 20 days, R 7, 95 %, no spikes:
     sigma^2 = (0.1 x 10 x 10)^2 x (20 + 10 / 2) / 30 = 83.33, sigma 9.129; allowed lost 0.5 a
-    day = sigma G(z) / 7 -> G(z) = 0.38340: z = 0.0315 (G(0.03) = 0.38412, G(0.032) = 0.38315):
-    SS = 0.287."""
+    day = E d / (70 + E) -> E = 3.6842, G(z) = 0.40359: z = -0.0093 (G(-0.01) = 0.40396,
+    G(-0.008) = 0.40296): SS = -0.084 (the level's drift alone asks for no safety stock)."""
     stats = spike.CappedStats(d=10, sigma=0, cap=10, n=90, level=10, age=20)
     plan = spike.spike_aware_plan(
         stats,
@@ -69,7 +69,7 @@ def test_level_drift_widens_the_lead_time_demand():
         review_days=7,
         drift=0.1,
     )
-    assert plan.safety_stock == pytest.approx(0.0315 * math.sqrt(250 / 3), abs=0.005)
+    assert plan.safety_stock == pytest.approx(-0.0093 * math.sqrt(250 / 3), abs=0.005)
     # No drift, no noise: nothing can be lost, SS 0.
     flat = spike.spike_aware_plan(
         stats, spike.SpikeProfile(), lead_time=10, lead_std=0, service_level=0.95, review_days=7
@@ -78,16 +78,17 @@ def test_level_drift_widens_the_lead_time_demand():
 
 
 def test_a_low_fill_target_gives_a_negative_safety_stock():
-    """d 10, sigma_c 3, L 10, R 7, 80 %: allowed lost 2 a day = sigma G(z) / 7, sigma 9.487:
-    G(z) = 1.4757; for z = -a, G(-a) = a + G(a): a = 1.4423 (1.4 + G(1.4) = 1.4367,
-    1.45 + G(1.45) = 1.4828): SS = -13.68, ROP 86.3 (each 7-day order covers the rest)."""
+    """d 10, sigma_c 3, L 10, R 7, 80 %: allowed lost 2 a day = E d / (70 + E), sigma 9.487:
+    E = 17.5, G(z) = 1.8447; for z = -a, G(-a) = a + G(a): a = 1.8315 (1.8 + G(1.8) =
+    1.8143, 1.85 + G(1.85) = 1.8626): SS = -17.37, ROP 82.6 (each 7-day order covers the
+    rest)."""
     stats = spike.CappedStats(d=10, sigma=3, cap=19, n=90)
     plan = spike.spike_aware_plan(
         stats, spike.SpikeProfile(), lead_time=10, lead_std=0, service_level=0.80, review_days=7
     )
-    assert plan.safety_stock == pytest.approx(-1.4423 * math.sqrt(90), abs=0.05)
+    assert plan.safety_stock == pytest.approx(-1.8315 * math.sqrt(90), abs=0.05)
     assert plan.reorder_point == pytest.approx(100 + plan.safety_stock)
-    assert spike.normal_loss(-1.4423) == pytest.approx(14 / math.sqrt(90), abs=1e-3)
+    assert spike.normal_loss(-1.8315) == pytest.approx(17.5 / math.sqrt(90), abs=1e-3)
 
 
 def test_a_spike_that_emptied_the_shelf_counts_as_at_least_its_sales():
