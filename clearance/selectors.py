@@ -61,7 +61,10 @@ SNAPSHOT_CACHE_SECONDS = 24 * 3600
 # --- slow movers and the "at risk" list --------------------------------------------------------
 
 
-def _facts_for(user) -> QuerySet[SkuFacts]:
+def _facts_for(user, *, open_batch: bool = True) -> QuerySet[SkuFacts]:
+    """The facts of the user's pairs with live on hand, its value and the oldest unit's age;
+    `open_batch=False` leaves out whether a pair is in an open clearance batch (a subquery a
+    row, for the 50 shown rows only when the list is not sorted by it)."""
     in_open_batch = ClearanceLine.objects.filter(
         batch__warehouse=OuterRef("warehouse"),
         sku=OuterRef("sku"),
@@ -72,7 +75,7 @@ def _facts_for(user) -> QuerySet[SkuFacts]:
     balance = FilteredRelation(
         "sku__balances", condition=Q(sku__balances__warehouse=F("warehouse"))
     )
-    return (
+    rows = (
         SkuFacts.objects.filter(warehouse__in=warehouses_for(user))
         .select_related("warehouse", "sku", "sku__category")
         .annotate(balance=balance)
@@ -82,27 +85,27 @@ def _facts_for(user) -> QuerySet[SkuFacts]:
                 F("on_hand") * F("sku__unit_cost"),
                 output_field=DecimalField(max_digits=20, decimal_places=4),
             ),
-            in_open_batch=Exists(in_open_batch),
             oldest_unit_age_days=oldest_unit_age(),
         )
     )
+    return rows.annotate(in_open_batch=Exists(in_open_batch)) if open_batch else rows
 
 
-def slow_movers_for(user) -> QuerySet[SkuFacts]:
+def slow_movers_for(user, *, open_batch: bool = True) -> QuerySet[SkuFacts]:
     """Slow movers of the user's warehouses (flag as of the last recompute, stock live)."""
     return (
-        _facts_for(user)
+        _facts_for(user, open_batch=open_batch)
         .filter(slow_mover=True, on_hand__gt=0)
         .order_by("warehouse__code", "-oldest_unit_age_days", "sku__seller_sku")
     )
 
 
-def at_risk_for(user) -> QuerySet[SkuFacts]:
+def at_risk_for(user, *, open_batch: bool = True) -> QuerySet[SkuFacts]:
     """Not (yet) slow movers whose stock lasts more than AT_RISK_DAYS at the average daily
     demand d̄ (no demand at all counts as never selling out)."""
     days = settings.STOCKWISE["AT_RISK_DAYS"]
     return (
-        _facts_for(user)
+        _facts_for(user, open_batch=open_batch)
         .filter(slow_mover=False, on_hand__gt=0)
         .filter(on_hand__gt=F("avg_daily_demand") * days)
         .annotate(

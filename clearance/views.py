@@ -142,6 +142,15 @@ class SlowMoverListView(
     def get_full_queryset(self):
         return selectors.slow_movers_for(self.request.user)
 
+    def narrow_rows(self, rows):
+        # Whether a pair is in an open batch is a subquery a row: only to sort by it.
+        if self.sorted_by == "in_open_batch":
+            return super().narrow_rows(rows)
+        return super().narrow_rows(self.rows_without_batch_flag())
+
+    def rows_without_batch_flag(self):
+        return selectors.slow_movers_for(self.request.user, open_batch=False)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["at_risk"] = self.at_risk
@@ -158,6 +167,9 @@ class AtRiskListView(SlowMoverListView):
 
     def get_full_queryset(self):
         return selectors.at_risk_for(self.request.user)
+
+    def rows_without_batch_flag(self):
+        return selectors.at_risk_for(self.request.user, open_batch=False)
 
 
 class BatchListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):

@@ -323,10 +323,17 @@ def test_slow_mover_list_is_scoped_and_marks_skus_in_an_open_batch(
     client.force_login(manager)
     with django_assert_max_num_queries(10):
         response = client.get(reverse("clearance:slow_movers"))
-    rows = {r.sku.seller_sku: r for r in response.context["table"].data}
+    shown = response.context["table"].paginated_rows  # the page's rows, read whole
+    rows = {r.record.sku.seller_sku: r.record for r in shown}
     assert set(rows) == {"SLOW-1", "SLOW-2"}
     assert (rows["SLOW-1"].in_open_batch, rows["SLOW-2"].in_open_batch) == (True, False)
     assert rows["SLOW-1"].value == Decimal("40")
+    # Sorted by the flag, the ids are sorted with it (otherwise it is read for the page only).
+    for order, first in (("-in_open_batch", "SLOW-1"), ("in_open_batch", "SLOW-2")):
+        with django_assert_max_num_queries(10):
+            response = client.get(reverse("clearance:slow_movers"), {"sort": order})
+        shown = [r.record for r in response.context["table"].paginated_rows]
+        assert shown[0].sku.seller_sku == first
 
 
 def test_at_risk_lists_stock_that_lasts_more_than_90_days_at_average_demand(
@@ -340,7 +347,9 @@ def test_at_risk_lists_stock_that_lasts_more_than_90_days_at_average_demand(
     SkuFacts.objects.filter(sku=slow_seller).update(avg_daily_demand=1.0)  # 100 days of stock
     SkuFacts.objects.filter(sku=fine).update(avg_daily_demand=2.0)  # 50 days
     client.force_login(manager)
-    rows = client.get(reverse("clearance:at_risk")).context["table"].data
+    rows = [
+        r.record for r in client.get(reverse("clearance:at_risk")).context["table"].paginated_rows
+    ]
     assert [(r.sku.seller_sku, r.days_to_sell) for r in rows] == [
         ("NONE", None),
         ("SLOWISH", 100.0),
