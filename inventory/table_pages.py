@@ -77,7 +77,9 @@ def page_records_decorate(table, decorate: Callable[[list], list | None]) -> Non
     rows = page.object_list  # BoundRows over a slice of the table's data
     records = list(rows.data)
     if records:
-        records = decorate(records) or records
+        replaced = decorate(records)
+        if replaced is not None:
+            records = replaced
     page.object_list = BoundRows(data=records, table=table, pinned_data=rows.pinned_data)
 
 
@@ -125,7 +127,9 @@ class PageRowsMixin(PageFiguresMixin):
 
     def add_page_figures(self, records) -> list:
         by_pk = self.get_full_queryset().in_bulk([record.pk for record in records])
-        return [by_pk[record.pk] for record in records]
+        # A row deleted between the two reads (the nightly job drops an inactive SKU's
+        # planning row) is left out of the page rather than failing it.
+        return [by_pk[record.pk] for record in records if record.pk in by_pk]
 
 
 class CachedCountPaginator(Paginator):

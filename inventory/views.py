@@ -88,7 +88,7 @@ class SKUListView(
         for column in hooks.sku_list_columns:
             page = column.annotate(page, user)
         by_pk = {sku.pk: sku for sku in page}
-        return [by_pk[record.pk] for record in records]
+        return [by_pk[record.pk] for record in records if record.pk in by_pk]  # deleted since
 
     def get_table_kwargs(self):
         extra = [
