@@ -336,7 +336,7 @@ class StockView(ListAPIView):
         if page is None:
             return None
         by_pk = queryset.filter(pk__in=[row.pk for row in page]).in_bulk()
-        return [by_pk[row.pk] for row in page]
+        return [by_pk[row.pk] for row in page if row.pk in by_pk]  # deleted since: left off
 
 
 class PurchaseOrderViewSet(
