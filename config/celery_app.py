@@ -5,6 +5,9 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+# Whether the environment chose the settings: importing any module of `config` (the WSGI entry
+# point too) runs this first, and the default below is the worker's, not the web server's.
+SETTINGS_FROM_ENVIRONMENT = "DJANGO_SETTINGS_MODULE" in os.environ
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("stockwise")

@@ -1,0 +1,33 @@
+"""The WSGI entry point serves production settings unless the environment names others."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = "import config.wsgi, django.conf as c; print(c.settings.SETTINGS_MODULE, c.settings.DEBUG)"
+
+
+def _settings_of_wsgi(extra_env: dict) -> str:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "stock.example.com",
+        "DATABASE_URL": "sqlite:///:memory:",
+        **extra_env,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.strip()
+
+
+def test_a_bare_wsgi_server_gets_the_production_settings():
+    assert _settings_of_wsgi({}) == "config.settings.production False"
+
+
+def test_settings_named_by_the_environment_are_kept():
+    named = _settings_of_wsgi({"DJANGO_SETTINGS_MODULE": "config.settings.test"})
+    assert named.startswith("config.settings.test ")
