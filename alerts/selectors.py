@@ -14,7 +14,7 @@ from django.db.models.functions import TruncDate
 from alerts.models import Alert, PlanningFigures
 from inventory.models import SKU, SkuFacts, StockBalance, StockMovement, Warehouse
 from inventory.roles import ROLE_CAPABILITIES, Capability
-from inventory.selectors import warehouses_for
+from inventory.selectors import in_warehouses_of, warehouses_for
 
 
 def planning_rows(*, warehouse_ids=None, sku_ids=None, user=None) -> QuerySet[PlanningFigures]:
@@ -32,12 +32,20 @@ def planning_rows(*, warehouse_ids=None, sku_ids=None, user=None) -> QuerySet[Pl
         slow_mover=F("here__slow_mover"),
     )
     if user is not None:
-        rows = rows.filter(warehouse_id__any_of=warehouses_for(user).values("pk"))
+        rows = rows.filter(in_warehouses_of(user))
     if warehouse_ids is not None:
         rows = rows.filter(warehouse_id__in=warehouse_ids)
     if sku_ids is not None:
         rows = rows.filter(sku_id__in=sku_ids)
     return rows
+
+
+def _planning_of(user, *, with_facts: bool) -> QuerySet[PlanningFigures]:
+    """The user's planning rows: with warehouse, SKU, supplier and the facts' figures joined,
+    or alone (`with_facts=False`: sorted and counted without joins)."""
+    if with_facts:
+        return planning_rows(user=user)
+    return PlanningFigures.objects.filter(in_warehouses_of(user))
 
 
 def replenishment_rows(user, *, with_facts: bool = True) -> QuerySet[PlanningFigures]:
@@ -48,12 +56,7 @@ def replenishment_rows(user, *, with_facts: bool = True) -> QuerySet[PlanningFig
     SKU with its supplier and the facts' ABC class and slow-mover flag to its own rows with
     `facts_by_pair`, and filters by ABC class with `abc_class_is`.
     """
-    if with_facts:
-        rows = planning_rows(user=user)
-    else:  # the page adds warehouse, SKU, supplier and facts to its own rows
-        rows = PlanningFigures.objects.filter(
-            warehouse_id__any_of=warehouses_for(user).values("pk")
-        )
+    rows = _planning_of(user, with_facts=with_facts)
     # Ties in warehouse and SKU id order: the index holds it (codes would need a join and a
     # sort of the whole tie).
     return rows.order_by("urgency", "days_of_cover", "warehouse_id", "sku_id")
@@ -93,14 +96,10 @@ def ad_advice_rows(user, *, with_facts: bool = True) -> QuerySet[PlanningFigures
         default=Value(3),
         output_field=IntegerField(),
     )
-    if with_facts:
-        rows = planning_rows(user=user)
-    else:
-        rows = PlanningFigures.objects.filter(
-            warehouse_id__any_of=warehouses_for(user).values("pk")
-        )
-    return rows.annotate(advice_order=order).order_by(
-        "advice_order", "days_of_cover", "warehouse__code", "sku__seller_sku"
+    return (
+        _planning_of(user, with_facts=with_facts)
+        .annotate(advice_order=order)
+        .order_by("advice_order", "days_of_cover", "warehouse__code", "sku__seller_sku")
     )
 
 

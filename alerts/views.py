@@ -167,11 +167,10 @@ class AdAdviceListView(
     def get_full_queryset(self):
         return selectors.ad_advice_rows(self.request.user)
 
-    def narrow_rows(self, rows):
+    def get_sort_queryset(self):
         # The facts' join only to sort by the slow-mover flag.
         with_facts = self.sorted_by == "slow_mover"
-        rows = selectors.ad_advice_rows(self.request.user, with_facts=with_facts)
-        return rows.select_related(None).only("pk")
+        return selectors.ad_advice_rows(self.request.user, with_facts=with_facts)
 
 
 @capability_required(Capability.VIEW_ALERTS)

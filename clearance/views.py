@@ -142,14 +142,10 @@ class SlowMoverListView(
     def get_full_queryset(self):
         return selectors.slow_movers_for(self.request.user)
 
-    def narrow_rows(self, rows):
+    def get_sort_queryset(self):
         # Whether a pair is in an open batch is a subquery a row: only to sort by it.
-        if self.sorted_by == "in_open_batch":
-            return super().narrow_rows(rows)
-        return super().narrow_rows(self.rows_without_batch_flag())
-
-    def rows_without_batch_flag(self):
-        return selectors.slow_movers_for(self.request.user, open_batch=False)
+        open_batch = self.sorted_by == "in_open_batch"
+        return selectors.slow_movers_for(self.request.user, open_batch=open_batch)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -168,8 +164,9 @@ class AtRiskListView(SlowMoverListView):
     def get_full_queryset(self):
         return selectors.at_risk_for(self.request.user)
 
-    def rows_without_batch_flag(self):
-        return selectors.at_risk_for(self.request.user, open_batch=False)
+    def get_sort_queryset(self):
+        open_batch = self.sorted_by == "in_open_batch"
+        return selectors.at_risk_for(self.request.user, open_batch=open_batch)
 
 
 class BatchListView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):

@@ -19,6 +19,13 @@ def warehouses_for(user) -> QuerySet[Warehouse]:
     return Warehouse.objects.filter(members=user)
 
 
+def in_warehouses_of(user) -> Q:
+    """Rows of the user's warehouses, as a condition on `warehouse_id`: the warehouses' ids
+    as one array on PostgreSQL (`__any_of`: planned by its values, not as a join guessed at one
+    membership row)."""
+    return Q(warehouse_id__any_of=warehouses_for(user).values("pk"))
+
+
 def posting_targets(
     user, warehouse_codes: set[str], seller_skus: set[str]
 ) -> tuple[dict[str, Warehouse], dict[str, SKU]]:

@@ -107,29 +107,36 @@ class PageFiguresMixin:
         raise NotImplementedError
 
 
+def rows_in_order(queryset: QuerySet, records) -> list:
+    """The rows of `queryset` with the ids of `records`, in their order: a page read as ids,
+    then whole. A row deleted between the two reads (the nightly job drops an inactive SKU's
+    planning rows) is left off the page rather than failing it."""
+    by_pk = queryset.in_bulk([record.pk for record in records])
+    return [by_pk[record.pk] for record in records if record.pk in by_pk]
+
+
 class PageRowsMixin(PageFiguresMixin):
     """For a list whose rows are read with their related rows (`select_related`): the list
-    is filtered, sorted, counted and paginated as ids (`narrow_rows`), and the page's rows are
-    then read whole by id (`get_full_queryset`), one query more. Joined before the LIMIT, a
-    page of 50 alerts hashed all 48k alerts with 100k SKUs (122 ms at 100k SKUs; the ids
-    alone: 14 ms). An export reads whole rows."""
+    is filtered, sorted, counted and paginated as ids (of `get_sort_queryset`, the full rows
+    unless a view gives lighter ones), and the page's rows are then read whole by id
+    (`get_full_queryset`), one query more. Joined before the LIMIT, a page of 50 alerts hashed
+    all 48k alerts with 100k SKUs (122 ms at 100k SKUs; the ids alone: 14 ms). An export reads
+    whole rows."""
 
     def get_full_queryset(self) -> QuerySet:
         raise NotImplementedError
 
-    def narrow_rows(self, rows: QuerySet) -> QuerySet:
-        """The rows as ids (their annotations stay, for the filters and sorts that use them)."""
-        return rows.select_related(None).only("pk")
+    def get_sort_queryset(self) -> QuerySet:
+        """What the list filters and sorts (annotations kept for that); read as ids."""
+        return self.get_full_queryset()
 
     def get_queryset(self):
-        rows = self.get_full_queryset()
-        return rows if self.exporting else self.narrow_rows(rows)
+        if self.exporting:
+            return self.get_full_queryset()
+        return self.get_sort_queryset().select_related(None).only("pk")
 
     def add_page_figures(self, records) -> list:
-        by_pk = self.get_full_queryset().in_bulk([record.pk for record in records])
-        # A row deleted between the two reads (the nightly job drops an inactive SKU's
-        # planning row) is left out of the page rather than failing it.
-        return [by_pk[record.pk] for record in records if record.pk in by_pk]
+        return rows_in_order(self.get_full_queryset(), records)
 
 
 class CachedCountPaginator(Paginator):

@@ -22,7 +22,7 @@ class TickBoxColumn(tables.CheckBoxColumn):
         attrs = self.attrs.get("td__input") or self.attrs.get("input") or {}
         if self.checked is not None or any(callable(v) for v in attrs.values()):
             return super().render(value, bound_column, record)
-        around = self.__dict__.get("_around")
+        around = getattr(self, "_around", None)
         if around is None or around[0] != bound_column.name:
             html = super().render(self._MARK, bound_column, record)
             around = self._around = (bound_column.name, *html.split(self._MARK))

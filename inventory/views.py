@@ -63,12 +63,8 @@ class SKUListView(
         one join, not a subquery per SKU); an export reads whole rows with every figure."""
         user = self.request.user
         if self.exporting:
-            rows = selectors.with_on_hand_sortable(
-                SKU.objects.select_related("category", "supplier"), user
-            )
-            for column in hooks.sku_list_columns:
-                rows = column.annotate(rows, user)
-            return rows
+            whole = SKU.objects.select_related("category", "supplier")
+            return _with_app_columns(selectors.with_on_hand_sortable(whole, user), user)
         rows = SKU.objects.only("pk")
         if self.sorted_by == "on_hand":
             rows = selectors.with_on_hand_sortable(rows, user)
@@ -79,16 +75,10 @@ class SKUListView(
 
     def add_page_figures(self, records) -> list:
         user = self.request.user
-        page = selectors.with_on_hand(
-            SKU.objects.select_related("category", "supplier").filter(
-                pk__in=[r.pk for r in records]
-            ),
-            user,
+        whole = SKU.objects.select_related("category", "supplier")
+        return table_pages.rows_in_order(
+            _with_app_columns(selectors.with_on_hand(whole, user), user), records
         )
-        for column in hooks.sku_list_columns:
-            page = column.annotate(page, user)
-        by_pk = {sku.pk: sku for sku in page}
-        return [by_pk[record.pk] for record in records if record.pk in by_pk]  # deleted since
 
     def get_table_kwargs(self):
         extra = [
@@ -96,6 +86,13 @@ class SKUListView(
             for c in hooks.sku_list_columns
         ]
         return {"extra_columns": extra}
+
+
+def _with_app_columns(skus, user):
+    """The apps' per-user columns of the SKU list (`hooks.sku_list_columns`), annotated."""
+    for column in hooks.sku_list_columns:
+        skus = column.annotate(skus, user)
+    return skus
 
 
 class SKUDetailView(CapabilityRequiredMixin, DetailView):

@@ -36,6 +36,7 @@ from inventory.selectors import (
     stock_rows_for,
     warehouses_for,
 )
+from inventory.table_pages import rows_in_order
 
 # Movements in one batch POST at most (a larger body answers 400).
 MAX_BATCH = 1000
@@ -335,8 +336,7 @@ class StockView(ListAPIView):
         page = super().paginate_queryset(ids)
         if page is None:
             return None
-        by_pk = queryset.filter(pk__in=[row.pk for row in page]).in_bulk()
-        return [by_pk[row.pk] for row in page if row.pk in by_pk]  # deleted since: left off
+        return rows_in_order(queryset, page)
 
 
 class PurchaseOrderViewSet(
