@@ -12,24 +12,29 @@ ALERTS_STEP_ORDER = 60
 
 
 def enqueue_recheck(movement_ids: list[int]) -> None:
-    """After a posting commits: hand the touched pairs to the real-time check.
+    """After a posting commits: queue the touched pairs for the real-time check, and schedule
+    the check unless one is already scheduled (`alerts.rechecks`).
 
     With the broker down the check runs here instead, so an alert still opens and its email
     waits in the outbox for the sweep. A committed posting never fails because of either.
     """
-    from alerts.services import recheck_after_movements
-    from alerts.tasks import recheck_movements_task
+    from alerts import rechecks
+    from alerts.tasks import recheck_pending_task
 
     try:
-        recheck_movements_task.delay(list(movement_ids))
+        if not rechecks.queue_after_posting(movement_ids):
+            return
+        recheck_pending_task.apply_async(countdown=rechecks.WINDOW_SECONDS)
         return
     except Exception:
         logger.warning(
-            "broker unavailable: checking %d movements in-process", len(movement_ids), exc_info=True
+            "check not scheduled: checking %d movements in-process",
+            len(movement_ids),
+            exc_info=True,
         )
     try:
-        recheck_after_movements(list(movement_ids))
-    except Exception:  # the nightly run catches up
+        rechecks.recheck_pending()
+    except Exception:  # the beat's sweep or the nightly run catches up
         logger.exception("could not check the stock of %d movements", len(movement_ids))
 
 

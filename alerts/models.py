@@ -225,3 +225,33 @@ class EmailPreference(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.language}"
+
+
+class PendingRecheck(models.Model):
+    """A (warehouse, SKU) whose stock moved since the real-time check last looked at it.
+
+    Postings add their pairs (`alerts.rechecks`); one task checks every pair queued and
+    removes them.
+    """
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="+")
+    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "sku"], name="pendingrecheck_pair")
+        ]
+
+    def __str__(self):
+        return f"{self.warehouse_id}/{self.sku_id}"
+
+
+class RecheckFlag(models.Model):
+    """One row while a check of the queue is scheduled: postings meanwhile only queue their
+    pairs. `taken_at` lets a later posting take over a flag whose task was lost."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    taken_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"check scheduled at {self.taken_at}"

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from alerts import emails
 from alerts.models import Alert
 from alerts.planning import planning_recheck
-from inventory.models import StockMovement
 
 logger = logging.getLogger(__name__)
 
@@ -172,14 +171,9 @@ def alerts_nightly(as_of: date) -> None:
         alerts_sync(trigger="nightly")
 
 
-def recheck_after_movements(movement_ids: list[int]) -> list[int]:
-    """The real-time check: re-evaluate the pairs the movements touched; open/resolve alerts.
-
-    Returns the ids of the alerts opened.
-    """
-    pairs = set(
-        StockMovement.objects.filter(pk__in=movement_ids).values_list("warehouse_id", "sku_id")
-    )
+def recheck_pairs(pairs: set[tuple[int, int]]) -> list[int]:
+    """The real-time check: re-evaluate the given (warehouse, SKU) pairs against live stock;
+    open/resolve alerts. Returns the ids of the alerts opened."""
     with transaction.atomic():
         planning_ids = planning_recheck(pairs)
         return alerts_sync(planning_ids=planning_ids, trigger="posting")

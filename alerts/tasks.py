@@ -4,15 +4,16 @@ import logging
 
 from celery import shared_task
 
-from alerts import emails, services
+from alerts import emails, rechecks
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
-def recheck_movements_task(movement_ids: list[int]) -> int:
-    """The real-time check after a posting; returns the number of alerts opened."""
-    return len(services.recheck_after_movements(movement_ids))
+def recheck_pending_task() -> int:
+    """The real-time check of every pair postings queued (and the beat's minute sweep);
+    returns the number of alerts opened."""
+    return len(rechecks.recheck_pending())
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)

@@ -17,13 +17,12 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from benchmarks.common import ROOT, Figure, Http, emit, free_port, gunicorn
+from benchmarks.common import Figure, Http, celery_worker, emit, free_port, gunicorn, plan_row
 
 _broker = tempfile.mkdtemp(prefix="sw-bench-broker-")
 os.environ.setdefault("BENCH_BROKER_DIR", _broker)
@@ -36,10 +35,9 @@ django.setup()
 
 from aiosmtpd.controller import Controller  # noqa: E402
 from django.db import transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from alerts.emails import outbox_dispatch  # noqa: E402
-from alerts.models import OutboxEmail, PlanningFigures  # noqa: E402
+from alerts.models import OutboxEmail  # noqa: E402
 from benchmarks.common import (  # noqa: E402
     api_token,
     bench_cleanup,
@@ -77,61 +75,6 @@ class Sink:
                 if left <= 0:
                     return None
                 self.event.wait(left)
-
-
-def plan_row(warehouse, sku) -> None:
-    """Stored planning figures as the nightly step would have written them: ROP 60 units."""
-    now = timezone.now()
-    PlanningFigures.objects.update_or_create(
-        warehouse=warehouse,
-        sku=sku,
-        defaults={
-            "as_of": timezone.localdate(),
-            "on_hand": 100,
-            "on_order": 0,
-            "avg_daily_demand": 4.0,
-            "demand_std": 2.0,
-            "lead_time_days": 12,
-            "lead_time_std_days": 0.0,
-            "lead_time_std_source": "default",
-            "service_level": 0.95,
-            "z": 1.6449,
-            "safety_stock": 11.4,
-            "reorder_point": 59.4,
-            "safety_stock_units": 12,
-            "reorder_point_units": 60,
-            "order_up_to": 87.4,
-            "suggested_order_qty": 0,
-            "days_of_cover": 25.0,
-            "status": "OK",
-            "urgency": 4,
-            "ad_advice": "KEEP",
-            "computed_at": now,
-            "checked_at": now,
-        },
-    )
-
-
-def worker(env: dict, log) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "--pool",
-        "prefork",
-        "--concurrency",
-        "2",
-        "--loglevel",
-        "WARNING",
-        "--without-gossip",
-        "--without-mingle",
-    ]
-    return subprocess.Popen(  # noqa: S603
-        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
 
 
 def baseline_email(n: int) -> str:
@@ -182,7 +125,7 @@ def main() -> None:
         "EMAIL_URL": os.environ["EMAIL_URL"],
     }
     worker_log = open(Path(os.environ["BENCH_BROKER_DIR"]) / "worker.log", "w")  # noqa: SIM115
-    celery = worker(env, worker_log)
+    celery = celery_worker(env, worker_log)
     latencies, baselines, missing = [], [], 0
     try:
         with gunicorn(env=env) as server:

@@ -8,6 +8,10 @@ Baseline: the same 20 clients on the cheapest authenticated API request (GET
 /api/v1/warehouses/), the framework's request ceiling on this machine.
 A second figure: the same clients posting batches (a JSON list of `--batch` movements per
 POST, all-or-nothing), counted in movements/s; the same no-lost-update check covers both.
+A Celery worker runs throughout, as in production (the hot SKUs have planning figures, so
+every real-time check does its work); after the single POSTs the benchmark waits until the
+worker has caught up with the checks they scheduled, and reports how long after the last POST
+that was and how many check tasks it ran.
 
     DATABASE_URL=postgres://…/sw_x python -m benchmarks.api_bench [--posts 100]
 """
@@ -21,8 +25,9 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from pathlib import Path
 
-from benchmarks.common import Figure, Http, emit, gunicorn
+from benchmarks.common import Figure, Http, celery_worker, emit, gunicorn, plan_row
 
 _broker = tempfile.mkdtemp(prefix="sw-bench-broker-")
 os.environ.setdefault("BENCH_BROKER_DIR", _broker)
@@ -87,6 +92,8 @@ def main() -> None:
         ],
         source="bench",
     )
+    for sku in skus:
+        plan_row(warehouse, sku)
     start_balance = dict(
         StockBalance.objects.filter(warehouse=warehouse).values_list("sku__seller_sku", "on_hand")
     )
@@ -136,11 +143,26 @@ def main() -> None:
             with lock:
                 errors.append(f"{status} {data[:200]!r}")
 
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+        "BENCH_BROKER_DIR": os.environ["BENCH_BROKER_DIR"],
+    }
+    worker_log_path = Path(os.environ["BENCH_BROKER_DIR"]) / "worker.log"
+    worker_log = open(worker_log_path, "w")  # noqa: SIM115
+    celery = celery_worker(env, worker_log, loglevel="INFO")
     try:
+        if not _wait(lambda: "ready." in worker_log_path.read_text(), 60):
+            raise SystemExit("the worker did not start within 60 s")
         with gunicorn(env={"BENCH_BROKER_DIR": os.environ["BENCH_BROKER_DIR"]}) as server:
             run_clients(server.port, token, get, 5)  # warm-up
             base_wall = run_clients(server.port, token, get, args.posts)
+            checks_before = _checks(worker_log_path)
             wall = run_clients(server.port, token, post, args.posts)
+            last_post = time.perf_counter()
+            caught_up = _wait(lambda: _checks_settled(worker_log_path), 600)
+            catch_up_s = time.perf_counter() - last_post if caught_up else float("inf")
+            checks = _checks(worker_log_path)[0] - checks_before[0]
             batches = max(1, args.posts // 4)
             batch_wall = run_clients(server.port, token, post_batch, batches)
         total = CLIENTS * args.posts
@@ -164,11 +186,18 @@ def main() -> None:
             if not start_balance[sku] + posted[sku] == end_balance[sku] == ledger[sku]
         }
     finally:
+        celery.terminate()
+        celery.wait(timeout=60)
+        worker_log.close()
         bench_cleanup()
         shutil.rmtree(_broker, ignore_errors=True)
     print(
         f"{total:,} POSTs by {CLIENTS} clients in {wall:.2f} s = {rate:,.0f}/s; "
         f"baseline GET {base_rate:,.0f}/s; {len(errors)} errors; lost updates: {lost or 'none'}"
+    )
+    print(
+        f"the worker ran {checks:,} real-time check tasks for them and had caught up "
+        f"{catch_up_s:.1f} s after the last POST"
     )
     print(
         f"{batch_total:,} movements in {CLIENTS * batches:,} batch POSTs of {args.batch} in "
@@ -186,7 +215,13 @@ def main() -> None:
                 f"≥ {TARGET_RATE}/s, no lost update",
                 rate >= TARGET_RATE and not lost and not errors,
                 "ours / GET /api/v1/warehouses/ rate",
-                {"posts": total, "errors": len(errors), "lost_updates": len(lost)},
+                {
+                    "posts": total,
+                    "errors": len(errors),
+                    "lost_updates": len(lost),
+                    "check_tasks": checks,
+                    "checks_caught_up_s": round(catch_up_s, 2),
+                },
             ),
             Figure(
                 f"movements via batch POSTs of {args.batch}, {CLIENTS} clients",
@@ -201,6 +236,39 @@ def main() -> None:
         ],
         args.json_out,
     )
+
+
+def _checks(log: Path) -> tuple[int, int]:
+    """(received, finished) real-time check tasks in the worker's log."""
+    lines = [line for line in log.read_text().splitlines() if "recheck" in line]
+    received = sum(1 for line in lines if "received" in line.lower())
+    finished = sum(1 for line in lines if "succeeded" in line or "raised" in line)
+    return received, finished
+
+
+def _checks_settled(log: Path) -> bool:
+    """The broker holds no task and every check task the worker took has finished."""
+    received, finished = _checks(log)
+    return _broker_queue_length() == 0 and received == finished
+
+
+def _broker_queue_length() -> int:
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        import redis
+
+        return redis.Redis.from_url(settings.REDIS_URL).llen("celery")
+    return sum(1 for _ in (Path(os.environ["BENCH_BROKER_DIR"]) / "queue").glob("*.msg"))
+
+
+def _wait(condition, timeout: float) -> bool:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 if __name__ == "__main__":

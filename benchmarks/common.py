@@ -456,3 +456,63 @@ def load_before_after(func):
     result = func()
     after = [round(x, 2) for x in os.getloadavg()]
     return result, {"load_before": before, "load_after": after}
+
+
+def plan_row(warehouse, sku) -> None:
+    """Stored planning figures as the nightly step would have written them: ROP 60 units."""
+    from django.utils import timezone
+
+    from alerts.models import PlanningFigures
+
+    now = timezone.now()
+    PlanningFigures.objects.update_or_create(
+        warehouse=warehouse,
+        sku=sku,
+        defaults={
+            "as_of": timezone.localdate(),
+            "on_hand": 100,
+            "on_order": 0,
+            "avg_daily_demand": 4.0,
+            "demand_std": 2.0,
+            "lead_time_days": 12,
+            "lead_time_std_days": 0.0,
+            "lead_time_std_source": "default",
+            "service_level": 0.95,
+            "z": 1.6449,
+            "safety_stock": 11.4,
+            "reorder_point": 59.4,
+            "safety_stock_units": 12,
+            "reorder_point_units": 60,
+            "order_up_to": 87.4,
+            "suggested_order_qty": 0,
+            "days_of_cover": 25.0,
+            "status": "OK",
+            "urgency": 4,
+            "ad_advice": "KEEP",
+            "computed_at": now,
+            "checked_at": now,
+        },
+    )
+
+
+def celery_worker(env: dict, log, loglevel: str = "WARNING") -> subprocess.Popen:
+    """A Celery worker as the Procfile runs it (prefork, 2 processes), logging to `log`."""
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        "2",
+        "--loglevel",
+        loglevel,
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    return subprocess.Popen(  # noqa: S603
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )

@@ -33,6 +33,12 @@ app.conf.beat_schedule = {
         "task": "alerts.tasks.daily_digest_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    # The real-time check of queued pairs whose scheduled check was lost (postings schedule
+    # their own; alerts.rechecks). Two empty DELETEs when nothing is queued.
+    "recheck-sweep": {
+        "task": "alerts.tasks.recheck_pending_task",
+        "schedule": 60.0,
+    },
     # Re-enqueue imports whose task was lost (broker outage at upload time).
     "import-jobs-sweep": {
         "task": "inventory.tasks.import_jobs_requeue_task",

@@ -120,7 +120,7 @@ def test_a_broker_outage_never_fails_a_committed_sale(
     def down(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.recheck_movements_task, "delay", down)
+    monkeypatch.setattr(tasks.recheck_pending_task, "apply_async", down)
     monkeypatch.setattr(tasks.send_outbox_email_task, "delay", down)
     posted = post_and_commit(django_capture_on_commit_callbacks, sell, warehouse, planned, 30)
     assert posted.created
@@ -139,8 +139,8 @@ def test_a_failing_in_process_check_never_fails_a_committed_sale(
     def down(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.recheck_movements_task, "delay", down)
-    monkeypatch.setattr(services, "recheck_after_movements", down)
+    monkeypatch.setattr(tasks.recheck_pending_task, "apply_async", down)
+    monkeypatch.setattr(services, "recheck_pairs", down)
     posted = post_and_commit(django_capture_on_commit_callbacks, sell, warehouse, planned, 30)
     assert posted.created and not Alert.objects.exists()  # the nightly run will catch up
 
@@ -222,14 +222,14 @@ def test_a_check_that_read_stale_stock_cannot_resolve_an_alert_a_later_check_ope
     """Forced interleaving: check A reads 80 units and stalls; a sale brings stock to 73 and
     check B runs. B must wait for A; without the row lock A would resolve B's alert."""
     from alerts import planning
-    from alerts.services import recheck_after_movements
+    from alerts.services import recheck_pairs
     from inventory import hooks
 
     monkeypatch.setattr(hooks, "after_movements_posted", [])
     sku = SKUFactory(supplier=SupplierFactory(lead_time_days=10, logistics_days=5))
     receive(warehouse, sku, 100)
     plan(warehouse, sku, 5)  # ROP 75
-    first = sell(warehouse, sku, 20).movement  # 80: still OK
+    sell(warehouse, sku, 20)  # 80: still OK
     a_has_read, go = threading.Event(), threading.Event()
     real_on_order = planning.on_order_by_key
 
@@ -243,19 +243,19 @@ def test_a_check_that_read_stale_stock_cannot_resolve_an_alert_a_later_check_ope
     monkeypatch.setattr(planning, "on_order_by_key", stalling_on_order)
     errors = []
 
-    def check(name, movement_id):
+    def check(name):
         try:
-            recheck_after_movements([movement_id])
+            recheck_pairs({(warehouse.pk, sku.pk)})
         except Exception as exc:  # noqa: BLE001
             errors.append(repr(exc))
         finally:
             connections.close_all()
 
-    a = threading.Thread(target=check, args=("A", first.pk), name="A")
+    a = threading.Thread(target=check, args=("A",), name="A")
     a.start()
     assert a_has_read.wait(10)
-    second = sell(warehouse, sku, 7).movement  # 73: crosses the reorder point
-    b = threading.Thread(target=check, args=("B", second.pk), name="B")
+    sell(warehouse, sku, 7)  # 73: crosses the reorder point
+    b = threading.Thread(target=check, args=("B",), name="B")
     b.start()
     b.join(1.0)  # with the lock, B is waiting for A here
     go.set()
