@@ -284,7 +284,11 @@ def ageing_snapshot_rows(
         for key in BUCKET_KEYS
     }
     # Only the columns the report reads: the facts rows are wide, and sorting them spilled to disk.
-    rows = SkuFacts.objects.filter(warehouse_id__in=warehouse_ids, window_closing__gt=0).only(
+    # A pair in stock has an oldest unit (the ageing step sets both); saying so lets PostgreSQL
+    # walk the index on that day, which is kept only for such rows.
+    rows = SkuFacts.objects.filter(
+        warehouse_id__in=warehouse_ids, window_closing__gt=0, oldest_unit_date__isnull=False
+    ).only(
         "id",
         "warehouse_id",
         "sku_id",

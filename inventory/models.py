@@ -489,11 +489,15 @@ class SkuFacts(models.Model):
             models.UniqueConstraint(fields=["warehouse", "sku"], name="facts_unique_wh_sku"),
         ]
         indexes = [
-            # The ageing report's default order (oldest unit first) over the pairs in stock.
+            # The ageing report's default order (oldest unit first) over the pairs in stock
+            # (the pairs with an oldest unit). Not conditioned on the closing stock: a column
+            # in an index's condition makes every update that changes it a non-HOT one, and
+            # the demand step changes the closing stock of every pair that moved (its facts
+            # UPDATE took 0.44 s a night that way, 0.18 s without).
             models.Index(
                 fields=["oldest_unit_date", "id"],
-                name="facts_in_stock_oldest",
-                condition=models.Q(window_closing__gt=0),
+                name="facts_oldest_unit",
+                condition=models.Q(oldest_unit_date__isnull=False),
             ),
         ]
 
