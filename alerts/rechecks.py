@@ -28,7 +28,9 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 0.25
-STALE_AFTER = timedelta(seconds=60)
+# A check normally starts well within a second of its flag; one the worker lost (restarted
+# while holding it) is taken over by the first posting after this, or run by the beat.
+STALE_AFTER = timedelta(seconds=10)
 _FLAG_ID = 1
 _ADVISORY_LOCK = 0x5357_5243  # "SWRC"; no other advisory lock in the project
 
