@@ -18,24 +18,33 @@ def enqueue_recheck(movement_ids: list[int]) -> None:
     With the broker down the check runs here instead, so an alert still opens and its email
     waits in the outbox for the sweep. A committed posting never fails because of either.
     """
-    from alerts import rechecks
+    from alerts import rechecks, services
     from alerts.tasks import recheck_pending_task
 
     try:
-        if not rechecks.queue_after_posting(movement_ids):
-            return
-        recheck_pending_task.apply_async(countdown=rechecks.WINDOW_SECONDS)
-        return
+        took_flag = rechecks.queue_after_posting(movement_ids)
     except Exception:
         logger.warning(
-            "check not scheduled: checking %d movements in-process",
+            "could not queue the check: checking %d movements in-process",
             len(movement_ids),
             exc_info=True,
         )
+        _check_here(lambda: services.recheck_pairs(rechecks.pairs_of(movement_ids)))
+        return
+    if not took_flag:
+        return  # the check already scheduled takes these pairs too
     try:
-        rechecks.recheck_pending()
+        recheck_pending_task.apply_async(countdown=rechecks.WINDOW_SECONDS)
+    except Exception:
+        logger.warning("broker unavailable: checking the queue in-process", exc_info=True)
+        _check_here(rechecks.recheck_pending)
+
+
+def _check_here(check) -> None:
+    try:
+        check()
     except Exception:  # the beat's sweep or the nightly run catches up
-        logger.exception("could not check the stock of %d movements", len(movement_ids))
+        logger.exception("could not check the stock after a posting")
 
 
 def annotate_stock_rows(rows):

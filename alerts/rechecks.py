@@ -67,27 +67,22 @@ def queue_after_posting(movement_ids: list[int]) -> bool:
     """Queue the pairs of committed movements; True when the caller must schedule the check
     (it took the flag, or took over a stale one)."""
     now = timezone.now()
-    params = {
-        "ids": list(movement_ids),
-        "flag": _FLAG_ID,
-        "lock": _ADVISORY_LOCK,
-        "now": now,
-        "stale": now - STALE_AFTER,
-    }
+    flag = {"flag": _FLAG_ID, "now": now}
+    stale = now - STALE_AFTER
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            params = {**flag, "ids": list(movement_ids), "lock": _ADVISORY_LOCK}
             cursor.execute(_QUEUE_AND_TAKE_FLAG_PG, params)
             took, taken_at = cursor.fetchone()
         else:
             with transaction.atomic():
-                queue_pairs(_pairs_of(movement_ids))
-                cursor.execute(_TAKE_FLAG_SQL, params)
-                took, taken_at = cursor.fetchone() is not None, None
-                if not took:
-                    taken_at = _flag_taken_at()
-        if took or taken_at is None or taken_at >= params["stale"]:
+                queue_pairs(pairs_of(movement_ids))
+                cursor.execute(_TAKE_FLAG_SQL, flag)
+                took = cursor.fetchone() is not None
+                taken_at = None if took else _flag_taken_at()
+        if took or taken_at is None or taken_at >= stale:
             return bool(took)
-        cursor.execute(_TAKE_OVER_SQL, params)
+        cursor.execute(_TAKE_OVER_SQL, {**flag, "stale": stale})
         return cursor.fetchone() is not None
 
 
@@ -102,7 +97,7 @@ def queue_pairs(pairs) -> None:
         cursor.executemany(_QUEUE_PAIRS_SQL, sorted(pairs))
 
 
-def _pairs_of(movement_ids: list[int]) -> set[tuple[int, int]]:
+def pairs_of(movement_ids: list[int]) -> set[tuple[int, int]]:
     from inventory.models import StockMovement
 
     return set(

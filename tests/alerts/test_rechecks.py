@@ -146,3 +146,33 @@ def test_a_posting_that_finds_the_flag_while_the_check_starts_is_still_checked(
     check.join(10)
     assert taken == [{(warehouse.pk, sku.pk)}]
     assert not RecheckFlag.objects.exists()
+
+
+def test_queueing_works_with_every_query_logged_as_under_make_run(
+    warehouse, purchaser, published, django_capture_on_commit_callbacks
+):
+    """`make run` has DEBUG on: Django then renders every statement with its parameters (on
+    SQLite by binding them again), so the hook must not pass any it does not use."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sku = _planned_sku(warehouse, "LIP-01")
+    with CaptureQueriesContext(connection):
+        _committed(django_capture_on_commit_callbacks, sell, warehouse, sku, 30)
+    assert len(published) == 1
+    assert list(PendingRecheck.objects.values_list("sku_id", flat=True)) == [sku.pk]
+
+
+def test_when_the_queue_cannot_be_written_the_sale_is_checked_in_process(
+    warehouse, purchaser, published, monkeypatch, django_capture_on_commit_callbacks
+):
+    sku = _planned_sku(warehouse, "LIP-01")
+
+    def broken(movement_ids):
+        raise RuntimeError("the queue's table is locked")
+
+    monkeypatch.setattr(rechecks, "queue_after_posting", broken)
+    posted = _committed(django_capture_on_commit_callbacks, sell, warehouse, sku, 30)
+    assert posted.created
+    assert Alert.objects.get().on_hand_at_open == 70
+    assert published == []
