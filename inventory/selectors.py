@@ -37,6 +37,13 @@ def posting_targets(
     statements.
     """
     warehouses, skus = {}, {}
+    if (
+        connection.vendor == "postgresql"
+        and warehouse_codes
+        and seller_skus
+        and user.is_authenticated
+    ):
+        return _posting_targets_pg(user, warehouse_codes, seller_skus)
     # `raw` applies the backends' converters (SQLite answers decimals as numbers).
     if warehouse_codes and user.is_authenticated:
         sql = _member_warehouses_sql(len(warehouse_codes))
@@ -46,6 +53,28 @@ def posting_targets(
         for sku in SKU.objects.raw(_skus_sql(len(seller_skus)), list(seller_skus)):
             skus[sku.seller_sku] = sku
     return warehouses, skus
+
+
+def _posting_targets_pg(user, warehouse_codes, seller_skus):
+    """Both lookups in one round trip (two statements, client-side binding; psycopg returns
+    what the models expect, so no converters are needed)."""
+    warehouses, skus = {}, {}
+    sql = f"{_member_warehouses_sql(len(warehouse_codes))}; {_skus_sql(len(seller_skus))}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, *warehouse_codes, *seller_skus])
+        for row in cursor.fetchall():
+            warehouse = Warehouse.from_db("default", _attnames(Warehouse), row)
+            warehouses[warehouse.code] = warehouse
+        cursor.nextset()
+        for row in cursor.fetchall():
+            sku = SKU.from_db("default", _attnames(SKU), row)
+            skus[sku.seller_sku] = sku
+    return warehouses, skus
+
+
+@lru_cache(maxsize=4)
+def _attnames(model) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
 
 
 def _columns(model) -> str:
