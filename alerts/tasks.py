@@ -16,6 +16,14 @@ def recheck_pending_task() -> int:
     return len(rechecks.recheck_pending())
 
 
+@shared_task(acks_late=True)
+def recheck_movements_task(movement_ids: list[int]) -> int:
+    """The check task of the releases before the queue: messages still waiting in the broker
+    through an upgrade queue their pairs and are checked with everything else queued."""
+    rechecks.queue_pairs(rechecks.pairs_of(movement_ids))
+    return len(rechecks.recheck_pending())
+
+
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def send_outbox_email_task(self, outbox_id: int) -> bool:
     """Send one outbox row; a temporary refusal retries after the backoff the row recorded."""

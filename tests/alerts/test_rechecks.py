@@ -176,3 +176,12 @@ def test_when_the_queue_cannot_be_written_the_sale_is_checked_in_process(
     assert posted.created
     assert Alert.objects.get().on_hand_at_open == 70
     assert published == []
+
+
+def test_a_check_task_queued_by_the_previous_release_still_opens_its_alert(warehouse, purchaser):
+    """An upgrade with the old per-posting tasks still in the broker: they are checked."""
+    sku = _planned_sku(warehouse, "LIP-01")
+    sale = sell(warehouse, sku, 30).movement  # no hook ran (the test's transaction never commits)
+    assert tasks.recheck_movements_task([sale.pk]) == 1
+    assert Alert.objects.get().on_hand_at_open == 70
+    assert not PendingRecheck.objects.exists()
