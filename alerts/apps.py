@@ -18,7 +18,7 @@ def enqueue_recheck(movement_ids: list[int]) -> None:
     With the broker down the check runs here instead, so an alert still opens and its email
     waits in the outbox for the sweep. A committed posting never fails because of either.
     """
-    from alerts import rechecks, services
+    from alerts import rechecks
     from alerts.tasks import recheck_pending_task
 
     try:
@@ -29,7 +29,7 @@ def enqueue_recheck(movement_ids: list[int]) -> None:
             len(movement_ids),
             exc_info=True,
         )
-        _check_here(lambda: services.recheck_pairs(rechecks.pairs_of(movement_ids)))
+        _check_here(lambda: rechecks.recheck_movements(movement_ids))
         return
     if not took_flag:
         return  # the check already scheduled takes these pairs too

@@ -105,6 +105,13 @@ def pairs_of(movement_ids: list[int]) -> set[tuple[int, int]]:
     )
 
 
+def recheck_movements(movement_ids: list[int]) -> list[int]:
+    """Check the pairs of these movements now, outside the queue; returns the alerts opened."""
+    from alerts.services import recheck_pairs
+
+    return recheck_pairs(pairs_of(movement_ids))
+
+
 def take_pending() -> set[tuple[int, int]]:
     """Drop the flag, then take (remove and return) every queued pair.
 

@@ -19,9 +19,8 @@ def recheck_pending_task() -> int:
 @shared_task(acks_late=True)
 def recheck_movements_task(movement_ids: list[int]) -> int:
     """The check task of the releases before the queue: messages still waiting in the broker
-    through an upgrade queue their pairs and are checked with everything else queued."""
-    rechecks.queue_pairs(rechecks.pairs_of(movement_ids))
-    return len(rechecks.recheck_pending())
+    through an upgrade are checked as they were."""
+    return len(rechecks.recheck_movements(movement_ids))
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)

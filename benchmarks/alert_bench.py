@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
@@ -124,11 +123,10 @@ def main() -> None:
         "BENCH_BROKER_DIR": os.environ["BENCH_BROKER_DIR"],
         "EMAIL_URL": os.environ["EMAIL_URL"],
     }
-    worker_log = open(Path(os.environ["BENCH_BROKER_DIR"]) / "worker.log", "w")  # noqa: SIM115
-    celery = celery_worker(env, worker_log)
+    worker_log = Path(os.environ["BENCH_BROKER_DIR"]) / "worker.log"
     latencies, baselines, missing = [], [], 0
     try:
-        with gunicorn(env=env) as server:
+        with celery_worker(env, worker_log), gunicorn(env=env) as server:
             http = Http(server.port, token=token)
             # Warm-up: the worker is up when the first baseline email arrives.
             if sink.wait_for(baseline_email(0), timeout=90) is None:
@@ -159,13 +157,7 @@ def main() -> None:
                 else:
                     latencies.append(arrived - started)
     finally:
-        celery.terminate()
-        try:
-            celery.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            celery.kill()
         controller.stop()
-        worker_log.close()
         bench_cleanup()
         OutboxEmail.objects.filter(dedup_key__startswith="bench-baseline-").delete()
         shutil.rmtree(_broker, ignore_errors=True)

@@ -149,12 +149,13 @@ def main() -> None:
         "BENCH_BROKER_DIR": os.environ["BENCH_BROKER_DIR"],
     }
     worker_log_path = Path(os.environ["BENCH_BROKER_DIR"]) / "worker.log"
-    worker_log = open(worker_log_path, "w")  # noqa: SIM115
-    celery = celery_worker(env, worker_log, loglevel="INFO")
     try:
-        if not _wait(lambda: "ready." in worker_log_path.read_text(), 60):
-            raise SystemExit("the worker did not start within 60 s")
-        with gunicorn(env={"BENCH_BROKER_DIR": os.environ["BENCH_BROKER_DIR"]}) as server:
+        with (
+            celery_worker(env, worker_log_path, loglevel="INFO"),
+            gunicorn(env={"BENCH_BROKER_DIR": os.environ["BENCH_BROKER_DIR"]}) as server,
+        ):
+            if not _wait(lambda: "ready." in worker_log_path.read_text(), 60):
+                raise SystemExit("the worker did not start within 60 s")
             run_clients(server.port, token, get, 5)  # warm-up
             base_wall = run_clients(server.port, token, get, args.posts)
             checks_before = _checks(worker_log_path)
@@ -186,9 +187,6 @@ def main() -> None:
             if not start_balance[sku] + posted[sku] == end_balance[sku] == ledger[sku]
         }
     finally:
-        celery.terminate()
-        celery.wait(timeout=60)
-        worker_log.close()
         bench_cleanup()
         shutil.rmtree(_broker, ignore_errors=True)
     print(

@@ -498,8 +498,10 @@ def plan_row(warehouse, sku) -> None:
     )
 
 
-def celery_worker(env: dict, log, loglevel: str = "WARNING") -> subprocess.Popen:
-    """A Celery worker as the Procfile runs it (prefork, 2 processes), logging to `log`."""
+@contextlib.contextmanager
+def celery_worker(env: dict, log_path: Path, loglevel: str = "WARNING"):
+    """A Celery worker as the Procfile runs it (prefork, 2 processes), logging to `log_path`;
+    stopped (killed if it does not stop within 30 s) when the block ends."""
     command = [
         sys.executable,
         "-m",
@@ -516,6 +518,16 @@ def celery_worker(env: dict, log, loglevel: str = "WARNING") -> subprocess.Popen
         "--without-gossip",
         "--without-mingle",
     ]
-    return subprocess.Popen(  # noqa: S603
-        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    with log_path.open("w") as log:
+        process = subprocess.Popen(  # noqa: S603
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
