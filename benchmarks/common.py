@@ -383,12 +383,18 @@ def gunicorn(*, workers: int | None = None, threads: int = 1, env: dict | None =
         _wait_for_port(port, process, folder / "error.log")
         yield Server(port, log, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process, timeout=20)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stop(process: subprocess.Popen, *, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if the process has not ended within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, error_log: Path) -> None:
@@ -525,9 +531,4 @@ def celery_worker(env: dict, log_path: Path, loglevel: str = "WARNING"):
         try:
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process, timeout=30)
