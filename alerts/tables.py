@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from alerts.explain import advice_reason
 from alerts.models import Alert, PlanningFigures
 from inventory.links import pk_url
+from inventory.stable_order import StableTable
 from inventory.tables import TickBoxColumn
 
 NUM = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
@@ -46,7 +47,7 @@ class StatusColumn(tables.Column):
         return bound_column.accessor.resolve(record)
 
 
-class ReplenishmentTable(tables.Table):
+class ReplenishmentTable(StableTable):
     select = TickBoxColumn(
         accessor="pk",
         attrs={"input": {"name": "rows", "form": "po-form"}},
@@ -112,7 +113,7 @@ class ReplenishmentTable(tables.Table):
         return round(value, 4)
 
 
-class AdAdviceTable(tables.Table):
+class AdAdviceTable(StableTable):
     warehouse = tables.Column(accessor="warehouse__code", verbose_name=_("Warehouse"))
     sku = tables.Column(accessor="sku__seller_sku", verbose_name=_("SKU"), linkify=_sku_link)
     name = tables.Column(accessor="sku__name", verbose_name=_("Name"))
@@ -147,7 +148,7 @@ class AdAdviceTable(tables.Table):
         return advice_reason(record)
 
 
-class AlertTable(tables.Table):
+class AlertTable(StableTable):
     warehouse = tables.Column(accessor="warehouse__code", verbose_name=_("Warehouse"))
     sku = tables.Column(accessor="sku__seller_sku", verbose_name=_("SKU"), linkify=_sku_link)
     status = StatusColumn(verbose_name=_("Status"))

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clearance.models import ClearanceBatch
 from inventory.models import SkuFacts
+from inventory.stable_order import StableTable
 
 _CENT = Decimal("0.01")
 _NUM = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
@@ -26,7 +27,7 @@ class _MoneyColumn(tables.Column):
         return Decimal(value).quantize(_CENT)
 
 
-class AgeingTable(tables.Table):
+class AgeingTable(StableTable):
     """Rows are the nightly snapshot's annotated SkuFacts
     (`clearance.selectors.ageing_snapshot_rows`) or, for another day, the ledger-computed
     `inventory.ageing.AgeingRow.as_record()` dicts: both carry these names."""
@@ -60,7 +61,7 @@ class AgeingTable(tables.Table):
         order_by = ("-oldest_unit_age_days",)
 
 
-class SlowMoverTable(tables.Table):
+class SlowMoverTable(StableTable):
     warehouse = tables.Column(accessor="warehouse__code", verbose_name=_("Warehouse"))
     sku = tables.Column(
         accessor="sku__seller_sku",
@@ -125,7 +126,7 @@ class AtRiskTable(SlowMoverTable):
         return number_format(value, 0)
 
 
-class BatchTable(tables.Table):
+class BatchTable(StableTable):
     """`progress` (batch id -> selectors.Progress) is set by the view for the page's rows."""
 
     id = tables.Column(linkify=True, verbose_name="#")

@@ -3,13 +3,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from counting.models import CountLine, CountSession
+from inventory.stable_order import StableTable
 
 
 def _ira_text(within: int, judged: int) -> str:
     return f"{100 * within / judged:.1f} %" if judged else "—"
 
 
-class CountSessionTable(tables.Table):
+class CountSessionTable(StableTable):
     id = tables.Column(linkify=True, verbose_name="#")
     warehouse = tables.Column(accessor="warehouse__code", verbose_name=_("Warehouse"))
     kind = tables.Column(verbose_name=_("Kind"))
@@ -61,7 +62,7 @@ def line_state(line: CountLine) -> str:
     return _("Counted")
 
 
-class BlindLineTable(tables.Table):
+class BlindLineTable(StableTable):
     """Lines as a counter sees them: no expected quantity, no variance, no counted figure."""
 
     sku = tables.Column(accessor="sku__seller_sku", verbose_name=_("Seller SKU"))
@@ -78,7 +79,7 @@ class BlindLineTable(tables.Table):
         return line_state(record)
 
 
-class ReviewLineTable(tables.Table):
+class ReviewLineTable(StableTable):
     """Both counts, the expected quantities and the variance in units and value (managers)."""
 
     sku = tables.Column(
@@ -130,7 +131,7 @@ class ReviewLineTable(tables.Table):
         return f"{value:+.2f}"
 
 
-class HistoryTable(tables.Table):
+class HistoryTable(StableTable):
     session = tables.Column(
         accessor="session_id",
         verbose_name=_("Count"),

@@ -7,6 +7,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import SKU, ImportJob, StockMovement, Warehouse
+from inventory.stable_order import StableTable
 
 NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
 
@@ -30,7 +31,7 @@ class TickBoxColumn(tables.CheckBoxColumn):
         return mark_safe(f"{head}{conditional_escape(value)}{tail}")  # noqa: S308 - escaped
 
 
-class SKUTable(tables.Table):
+class SKUTable(StableTable):
     # Every sort ends on the id, so SKUs with the same value keep one order from page to page
     # (an index on (column, id) serves the common ones).
     seller_sku = tables.Column(linkify=True, verbose_name=_("Seller SKU"))
@@ -64,7 +65,7 @@ class SKUTable(tables.Table):
         order_by = "seller_sku"
 
 
-class MovementTable(tables.Table):
+class MovementTable(StableTable):
     id = tables.Column(linkify=True, verbose_name="#")
     occurred_at = tables.DateTimeColumn(verbose_name=_("Occurred at"), short=True)
     warehouse = tables.Column(accessor="warehouse__code", verbose_name=_("Warehouse"))
@@ -98,7 +99,7 @@ class MovementTable(tables.Table):
         order_by = "-occurred_at"
 
 
-class ImportJobTable(tables.Table):
+class ImportJobTable(StableTable):
     id = tables.Column(linkify=True, verbose_name="#")
     created_at = tables.DateTimeColumn(verbose_name=_("Uploaded at"), short=True)
     kind = tables.Column(verbose_name=_("Kind"))
@@ -113,7 +114,7 @@ class ImportJobTable(tables.Table):
         order_by = "-created_at"
 
 
-class WarehouseTable(tables.Table):
+class WarehouseTable(StableTable):
     """The user's warehouses with units on hand and stock value (annotated by the view)."""
 
     code = tables.Column(linkify=True, verbose_name=_("Code"))

@@ -27,6 +27,7 @@ from inventory.exports import SafeExportMixin
 from inventory.permissions import CapabilityRequiredMixin, capability_required
 from inventory.roles import Capability
 from inventory.soft_cache import soft_get_or_compute
+from inventory.stable_order import StableTable
 from inventory.turnover import (
     PUBLIC_GROUPINGS,
     Band,
@@ -144,7 +145,7 @@ class TurnoverRowsData(TableListData):
         self.data[:] = rows
 
 
-class TurnoverTable(tables.Table):
+class TurnoverTable(StableTable):
     """Built from `TurnoverRow`s (read as attributes: a dict copy of 100k rows cost 0.4 s);
     exports give raw numbers, the page formats."""
 

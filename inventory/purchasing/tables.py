@@ -3,11 +3,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import PurchaseOrder
+from inventory.stable_order import StableTable
 
 _NUM = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
 
 
-class PurchaseOrderTable(tables.Table):
+class PurchaseOrderTable(StableTable):
     number = tables.Column(
         verbose_name=_("Number"),
         linkify=lambda record: reverse("inventory:po_detail", args=[record.number]),

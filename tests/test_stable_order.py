@@ -1,0 +1,120 @@
+"""Sorted lists page through every row once: ties are broken by the primary key."""
+
+import importlib
+import re
+from datetime import date
+
+import django_tables2 as tables
+import pytest
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from alerts.models import PlanningFigures
+from inventory.models import SKU
+from inventory.stable_order import StableTable, stable_order
+from tests.factories import CategoryFactory, SKUFactory, SupplierFactory
+
+pytestmark = pytest.mark.django_db
+
+ROWS = 260  # six pages of 50: page 1 alone is a top-N sort of a bigger set than the others'
+
+
+def _tied_planning_rows(warehouse, n=ROWS):
+    """`n` replenishment rows that tie on every figure but the SKU."""
+    supplier, category = SupplierFactory(), CategoryFactory()
+    skus = SKU.objects.bulk_create(
+        [
+            SKUFactory.build(seller_sku=f"TIE-{i:04d}", supplier=supplier, category=category)
+            for i in range(n)
+        ]
+    )
+    now = timezone.now()
+    figures = {
+        "as_of": date(2026, 11, 25),
+        "on_hand": 10,
+        "on_order": 0,
+        "avg_daily_demand": 1.0,
+        "demand_std": 0.5,
+        "lead_time_days": 10,
+        "lead_time_std_days": 0.0,
+        "lead_time_std_source": "default",
+        "service_level": 0.95,
+        "z": 1.645,
+        "safety_stock": 3.0,
+        "reorder_point": 13.0,
+        "safety_stock_units": 3,
+        "reorder_point_units": 13,
+        "order_up_to": 20.0,
+        "suggested_order_qty": 10,
+        "days_of_cover": 10.0,
+        "status": "REORDER",
+        "urgency": 2,
+        "ad_advice": "KEEP",
+        "computed_at": now,
+        "checked_at": now,
+    }
+    PlanningFigures.objects.bulk_create(
+        [PlanningFigures(warehouse=warehouse, sku=sku, **figures) for sku in skus]
+    )
+    return skus
+
+
+def _seller_skus(html: str) -> list[str]:
+    return re.findall(r">(TIE-\d{4})<", html)
+
+
+@pytest.mark.parametrize("sort", ["-suggested_order_qty", "status", "-on_hand"])
+def test_paging_a_list_sorted_by_a_tied_column_shows_every_row_once(
+    client, purchaser, warehouse, sort
+):
+    skus = _tied_planning_rows(warehouse)
+    client.force_login(purchaser)
+    seen = []
+    for page in range(1, ROWS // 50 + 2):
+        response = client.get(reverse("alerts:replenishment"), {"sort": sort, "page": page})
+        assert response.status_code == 200
+        seen += _seller_skus(response.content.decode())
+    assert len(seen) == len(set(seen)) == len(skus)
+
+
+def test_the_key_is_added_only_where_the_order_has_ties(warehouse):
+    rows = PlanningFigures.objects.all()
+
+    def sql_order(queryset):
+        return str(queryset.query).rsplit("ORDER BY", 1)[1]
+
+    assert sql_order(stable_order(rows.order_by("-suggested_order_qty"))).endswith('"id" ASC')
+    # Warehouse and SKU are unique together: nothing to add (the list's index serves the sort).
+    listed = stable_order(rows.order_by("urgency", "days_of_cover", "warehouse", "sku"))
+    assert '"id"' not in sql_order(listed)
+    assert '"id"' not in sql_order(stable_order(SKU.objects.order_by("seller_sku")))
+    assert sql_order(stable_order(SKU.objects.order_by("-pk"))).count('"id"') == 1
+    # A grouped query's rows are not the model's: left alone.
+    grouped = rows.values("status").annotate(n=Count("pk")).order_by("status")
+    assert stable_order(grouped) is grouped
+
+
+def test_every_table_of_the_product_keeps_a_total_order():
+    for module in (
+        "inventory.tables",
+        "inventory.turnover_views",
+        "inventory.purchasing.tables",
+        "alerts.tables",
+        "clearance.tables",
+        "counting.tables",
+    ):
+        importlib.import_module(module)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [
+        table
+        for table in subclasses(tables.Table)
+        if table.__module__.split(".")[0] in {"inventory", "alerts", "clearance", "counting"}
+    ]
+    assert len(ours) >= 15
+    assert [t.__name__ for t in ours if not issubclass(t, StableTable)] == []
