@@ -9,8 +9,9 @@ import pytest
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
-from alerts.models import PlanningFigures
+from alerts.models import Alert, PlanningFigures
 from inventory.models import SKU
 from inventory.stable_order import StableTable, stable_order
 from tests.factories import CategoryFactory, SKUFactory, SupplierFactory
@@ -75,6 +76,36 @@ def test_paging_a_list_sorted_by_a_tied_column_shows_every_row_once(
         response = client.get(reverse("alerts:replenishment"), {"sort": sort, "page": page})
         assert response.status_code == 200
         seen += _seller_skus(response.content.decode())
+    assert len(seen) == len(set(seen)) == len(skus)
+
+
+def test_an_integration_paging_alerts_of_one_night_gets_each_once(purchaser, warehouse):
+    """Alerts opened by the same nightly run share their urgency and opening time."""
+    skus = _tied_planning_rows(warehouse)
+    now = timezone.now()
+    Alert.objects.bulk_create(
+        Alert(
+            warehouse=warehouse,
+            sku=sku,
+            status="REORDER",
+            opened_status="REORDER",
+            severity="medium",
+            urgency=2,
+            on_hand_at_open=10,
+            on_order_at_open=0,
+            safety_stock_units=3,
+            reorder_point_units=13,
+            trigger="nightly",
+            opened_at=now,
+        )
+        for sku in skus
+    )
+    api = APIClient()
+    api.force_authenticate(purchaser)
+    seen = []
+    for offset in range(0, ROWS, 50):
+        page = api.get("/api/v1/alerts/", {"limit": 50, "offset": offset}).json()
+        seen += [row["id"] for row in page["results"]]
     assert len(seen) == len(set(seen)) == len(skus)
 
 
