@@ -40,7 +40,13 @@ BUCKET_LABELS = {
 }
 
 
-class AgeingReportView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, TemplateView):
+class AgeingReportView(
+    CapabilityRequiredMixin,
+    SafeExportMixin,
+    table_pages.PageFiguresMixin,
+    SingleTableMixin,
+    TemplateView,
+):
     capability = Capability.VIEW_STOCK
     table_class = AgeingTable
     template_name = "clearance/ageing_report.html"
@@ -72,10 +78,13 @@ class AgeingReportView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixi
                 # A chosen warehouse was checked to be one of the user's by the form; else all
                 # of theirs, read once for both the form's choices and the rows.
                 mine = [w.pk for w in form.fields["warehouse"].queryset]
-                self._rows = selectors.ageing_snapshot_rows(
+                pairs = selectors.ageing_snapshot_pairs(
                     [warehouse.pk] if warehouse else mine, category=category, search=search
                 )
+                self._rows = self._full_rows = selectors.ageing_snapshot_rows(pairs)
                 self._summary = selectors.ageing_snapshot_summary(self._rows, state)
+                if not self.exporting:  # a page sorts ids; its rows are read by key
+                    self._rows = selectors.ageing_snapshot_keys(pairs, self._sort_accessors())
                 return self._rows
             warehouses = [warehouse] if warehouse else list(warehouses_for(self.request.user))
             self.as_of = requested or timezone.localdate()
@@ -86,6 +95,19 @@ class AgeingReportView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixi
             self._ledger_rows = rows
             self._rows = [row.as_record() for row in rows]
         return self._rows
+
+    def _sort_accessors(self) -> set[str]:
+        """The names the chosen sort orders the rows by (a column's own order, or its data)."""
+        column = AgeingTable.base_columns.get(self.sorted_by)
+        if column is None:
+            return set()
+        if column.order_by:
+            return {name.lstrip("-") for name in column.order_by}
+        return {str(column.accessor or self.sorted_by)}
+
+    def decorate_page(self, table) -> None:
+        if self.snapshot:  # the rows by key; the ledger-computed rows are whole already
+            table_pages.page_rows_by_key(table, self._full_rows)
 
     def get_table_pagination(self, table):
         pagination = super().get_table_pagination(table)

@@ -83,6 +83,21 @@ def page_records_decorate(table, decorate: Callable[[list], list | None]) -> Non
     page.object_list = BoundRows(data=records, table=table, pinned_data=rows.pinned_data)
 
 
+def page_rows_by_key(table, rows: QuerySet) -> None:
+    """Show on the table's current page the `rows` whose keys are that page of the table's
+    data (a queryset of keys, sorted and cut by the table), in one query: the page's keys are
+    a subquery (`pk IN (SELECT id … ORDER BY … LIMIT 50 OFFSET n)`) and the rows are sorted
+    again the same way. `rows` must carry the names the keys are sorted by."""
+    page = getattr(table, "page", None)
+    if page is None:
+        return
+    keys = page.object_list.data  # the paginator's slice of the sorted keys, not yet read
+    records = rows.filter(pk__in=keys.values("pk")).order_by(*keys.query.order_by)
+    page.object_list = BoundRows(
+        data=list(records), table=table, pinned_data=page.object_list.pinned_data
+    )
+
+
 class PageFiguresMixin:
     """For a `SingleTableMixin` list view: per-row figures are added to the page's records by
     `add_page_figures(records)` after pagination. An export has no page: `get_queryset` puts
@@ -100,8 +115,11 @@ class PageFiguresMixin:
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
         if not self.exporting:
-            page_records_decorate(table, self.add_page_figures)
+            self.decorate_page(table)
         return table
+
+    def decorate_page(self, table) -> None:
+        page_records_decorate(table, self.add_page_figures)
 
     def add_page_figures(self, records) -> list | None:
         raise NotImplementedError
