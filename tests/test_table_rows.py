@@ -124,3 +124,25 @@ def test_date_cells_are_the_library_template_in_the_active_time_zone(
         ours = normalised(OURS.render(context))
         table._counter = itertools.count()
         assert ours == normalised(LIBRARY.render(context))
+
+
+@pytest.mark.parametrize(
+    "row_attrs",
+    [{"class": "shaded"}, {"class": "shaded", "data-name": lambda record: record["name"]}],
+    ids=["static row attributes", "per-record row attributes"],
+)
+def test_row_attributes_are_the_library_template(rf, row_attrs):
+    """Built once a page when only the row's parity changes them, else for every row."""
+    import django_tables2 as tables
+
+    class Rows(tables.Table):
+        name = tables.Column()
+
+    rows = [{"name": f"<row {n}>"} for n in range(3)]
+    table = Rows(rows, row_attrs=row_attrs)
+    context = Context({"table": table, "request": rf.get("/")})
+    table._counter = itertools.count()
+    ours = normalised(OURS.render(context))
+    table._counter = itertools.count()
+    assert ours == normalised(LIBRARY.render(context))
+    assert ours.count("shaded even") == 2 and ours.count("shaded odd") == 1
