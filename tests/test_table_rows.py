@@ -146,3 +146,27 @@ def test_row_attributes_are_the_library_template(rf, row_attrs):
     table._counter = itertools.count()
     assert ours == normalised(LIBRARY.render(context))
     assert ours.count("shaded even") == 2 and ours.count("shaded odd") == 1
+
+
+def test_links_and_yes_no_cells_are_the_library_template(rf):
+    """Links made without the library's attribute dict, and yes/no cells made once a page,
+    give its HTML, including a link to nowhere (none, or an empty href) and an escaped URL."""
+    import django_tables2 as tables
+
+    class Rows(tables.Table):
+        name = tables.Column(linkify=lambda record: record["url"])
+        shown = tables.BooleanColumn()
+        maybe = tables.BooleanColumn(null=True)
+
+    rows = [
+        {"name": "<a>", "url": "/x/?a=1&b=<2>", "shown": True, "maybe": None},
+        {"name": "none", "url": None, "shown": False, "maybe": True},
+        {"name": "empty", "url": "", "shown": 1, "maybe": 0},
+    ]
+    table = Rows(rows)
+    context = Context({"table": table, "request": rf.get("/")})
+    table._counter = itertools.count()
+    ours = normalised(OURS.render(context))
+    table._counter = itertools.count()
+    assert ours == normalised(LIBRARY.render(context))
+    assert 'href="/x/?a=1&amp;b=&lt;2&gt;"' in ours

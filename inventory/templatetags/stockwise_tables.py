@@ -37,7 +37,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext
-from django_tables2 import A, DateColumn, DateTimeColumn
+from django_tables2 import A, BooleanColumn, DateColumn, DateTimeColumn
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.rows import BoundRow
 from django_tables2.templatetags.django_tables2 import table_page_range
@@ -127,6 +127,54 @@ def _resolver(accessor: A):
     return resolve
 
 
+def _plain_link(link, bound_column, table):
+    """For a link without attributes — `linkify=True` (the URL from `get_absolute_url()`) or
+    a callable taking only `_FAST_ARGUMENTS` — a function that wraps a cell's content in it as
+    the library's `LinkTransform` does, without building and joining an attribute dict a cell;
+    else None."""
+    if link is None or link.reverse_args or link.attrs:
+        return None
+    if link.url is not None and not callable(link.url):
+        return None
+    accessor = A(link.accessor if link.accessor is not None else bound_column.name)
+    if callable(link.url):
+        arguments, _keywords = signature(link.url)
+        given = {"column": bound_column.column, "bound_column": bound_column, "table": table}
+
+    def wrap(content, value, record):
+        if callable(link.url):
+            available = {**given, "value": value, "record": record}
+            url = link.url(**{name: available[name] for name in arguments})
+        else:
+            target = accessor.resolve(record)
+            if not hasattr(target, "get_absolute_url"):
+                target = record  # the library raises a TypeError when neither has one, as here
+            url = target.get_absolute_url()
+        if url is None or url == "":  # no link, or the library's empty attribute: its path
+            return None
+        return mark_safe(f'<a href="{conditional_escape(url)}">{conditional_escape(content)}</a>')  # noqa: S308
+
+    return wrap
+
+
+def _boolean_cells(column, bound_column, table, record):
+    """A `BooleanColumn` without its own render method, on a field without choices: its two
+    cells, rendered once a page by the library's method (True first); else None."""
+    if type(column) is not BooleanColumn or getattr(table, f"render_{bound_column.name}", None):
+        return None
+    if isinstance(record, models.Model):
+        try:
+            field = A(bound_column.accessor).get_field(type(record))
+        except FieldDoesNotExist:
+            field = None
+        if getattr(field, "choices", None):
+            return None
+    return {
+        flag: column.render(value=flag, record=None, bound_column=bound_column)
+        for flag in (True, False)
+    }
+
+
 _DATE_TEMPLATE = re.compile(r'^\{\{ value\|date:"([^"]+)"\|default:default \}\}$')
 
 
@@ -194,7 +242,8 @@ def _value_cell(bound_column, table, record):
     empty, default = column.empty_values, bound_column.default
 
     link = bound_column.link
-
+    plain_link = _plain_link(link, bound_column, table)
+    booleans = _boolean_cells(column, bound_column, table, record)
     resolve = _resolver(accessor)
 
     def cell(row_record):
@@ -206,14 +255,21 @@ def _value_cell(bound_column, table, record):
             value = None
         if value in empty:
             return default
-        kwargs = dict(fixed)
-        if wants_value:
-            kwargs["value"] = value
-        if wants_record:
-            kwargs["record"] = row_record
-        content = render(**kwargs)
+        if booleans is not None:
+            content = booleans[bool(value)]
+        else:
+            kwargs = dict(fixed)
+            if wants_value:
+                kwargs["value"] = value
+            if wants_record:
+                kwargs["record"] = row_record
+            content = render(**kwargs)
         if link is None:
             return content
+        if plain_link is not None:
+            linked = plain_link(content, value, row_record)
+            if linked is not None:
+                return linked
         return link(
             content,
             value=value,
