@@ -48,10 +48,12 @@ def _is_total(model, ordering) -> bool:
 def stable_order(queryset: QuerySet) -> QuerySet:
     """`queryset` with the primary key as the last sort key where its ordering has ties.
 
-    Grouped, combined and DISTINCT ON queries are left alone: their rows are not the model's
-    rows, and a key added to their ORDER BY would change what they return."""
+    Grouped, combined, DISTINCT ON and distinct `values()` queries are left alone: their rows
+    are not the model's rows, and a key added to their ORDER BY would change what they return."""
     query = queryset.query
     if query.combinator or query.group_by is not None or query.distinct_fields:
+        return queryset
+    if query.distinct and query.values_select:
         return queryset
     ordering = list(query.order_by)
     if not ordering and query.default_ordering:

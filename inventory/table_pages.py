@@ -92,7 +92,8 @@ def page_rows_by_key(table, rows: QuerySet) -> None:
     if page is None:
         return
     keys = page.object_list.data  # the paginator's slice of the sorted keys, not yet read
-    records = rows.filter(pk__in=keys.values("pk")).order_by(*keys.query.order_by)
+    ordering = keys.query.order_by or keys.model._meta.ordering
+    records = rows.filter(pk__in=keys.values("pk")).order_by(*ordering)
     page.object_list = BoundRows(
         data=list(records), table=table, pinned_data=page.object_list.pinned_data
     )

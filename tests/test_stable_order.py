@@ -124,6 +124,8 @@ def test_the_key_is_added_only_where_the_order_has_ties(warehouse):
     # A grouped query's rows are not the model's: left alone.
     grouped = rows.values("status").annotate(n=Count("pk")).order_by("status")
     assert stable_order(grouped) is grouped
+    distinct_values = rows.values_list("status", flat=True).distinct().order_by("status")
+    assert stable_order(distinct_values) is distinct_values
 
 
 def test_every_table_of_the_product_keeps_a_total_order():
