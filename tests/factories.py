@@ -1,9 +1,12 @@
+from datetime import date
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
+from alerts.models import PlanningFigures
 from inventory.models import SKU, Category, Supplier, Warehouse
 
 
@@ -46,6 +49,38 @@ class SKUFactory(factory.django.DjangoModelFactory):
     unit_price = Decimal("9.90")
     supplier = factory.SubFactory(SupplierFactory)
     category = factory.SubFactory(CategoryFactory)
+
+
+class PlanningFiguresFactory(factory.django.DjangoModelFactory):
+    """A replenishment row as the night writes it: a SKU at its reorder point."""
+
+    class Meta:
+        model = PlanningFigures
+
+    warehouse = factory.SubFactory(WarehouseFactory)
+    sku = factory.SubFactory(SKUFactory)
+    as_of = date(2026, 11, 25)
+    on_hand = 10
+    on_order = 0
+    avg_daily_demand = 1.0
+    demand_std = 0.5
+    lead_time_days = 10
+    lead_time_std_days = 0.0
+    lead_time_std_source = "default"
+    service_level = 0.95
+    z = 1.645
+    safety_stock = 3.0
+    reorder_point = 13.0
+    safety_stock_units = 3
+    reorder_point_units = 13
+    order_up_to = 20.0
+    suggested_order_qty = 10
+    days_of_cover = 10.0
+    status = "REORDER"
+    urgency = 2
+    ad_advice = "KEEP"
+    computed_at = factory.LazyFunction(timezone.now)
+    checked_at = factory.LazyFunction(timezone.now)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -2,7 +2,6 @@
 
 import importlib
 import re
-from datetime import date
 
 import django_tables2 as tables
 import pytest
@@ -14,7 +13,12 @@ from rest_framework.test import APIClient
 from alerts.models import Alert, PlanningFigures
 from inventory.models import SKU
 from inventory.stable_order import StableTable, stable_order
-from tests.factories import CategoryFactory, SKUFactory, SupplierFactory
+from tests.factories import (
+    CategoryFactory,
+    PlanningFiguresFactory,
+    SKUFactory,
+    SupplierFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,33 +34,8 @@ def _tied_planning_rows(warehouse, n=ROWS):
             for i in range(n)
         ]
     )
-    now = timezone.now()
-    figures = {
-        "as_of": date(2026, 11, 25),
-        "on_hand": 10,
-        "on_order": 0,
-        "avg_daily_demand": 1.0,
-        "demand_std": 0.5,
-        "lead_time_days": 10,
-        "lead_time_std_days": 0.0,
-        "lead_time_std_source": "default",
-        "service_level": 0.95,
-        "z": 1.645,
-        "safety_stock": 3.0,
-        "reorder_point": 13.0,
-        "safety_stock_units": 3,
-        "reorder_point_units": 13,
-        "order_up_to": 20.0,
-        "suggested_order_qty": 10,
-        "days_of_cover": 10.0,
-        "status": "REORDER",
-        "urgency": 2,
-        "ad_advice": "KEEP",
-        "computed_at": now,
-        "checked_at": now,
-    }
     PlanningFigures.objects.bulk_create(
-        [PlanningFigures(warehouse=warehouse, sku=sku, **figures) for sku in skus]
+        [PlanningFiguresFactory.build(warehouse=warehouse, sku=sku) for sku in skus]
     )
     return skus
 

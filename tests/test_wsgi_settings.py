@@ -42,3 +42,31 @@ def test_a_web_worker_keeps_its_start_up_objects_out_of_the_garbage_collector():
     frozen = _run_in_a_bare_process("import gc, config.wsgi; print(gc.get_freeze_count())", {})
     # Django, the apps and their views: well over a hundred thousand objects.
     assert int(frozen) > 50_000
+
+
+OPTIONS_PROBE = (
+    "import {module}, django.conf as c; "
+    "print(c.settings.DATABASES['default'].get('OPTIONS', {{}}).get('options', ''))"
+)
+POSTGRES = {"DATABASE_URL": "postgres://stockwise@127.0.0.1:5432/stockwise"}
+
+
+def test_web_requests_run_without_postgresqls_parallel_query():
+    # Ten clients on two cores: a page's query spread over parallel workers took more CPU in
+    # all, and the slowest list variants waited on it (docs/performance.md, ninth session).
+    options = _run_in_a_bare_process(OPTIONS_PROBE.format(module="config.wsgi"), POSTGRES)
+    assert "-c max_parallel_workers_per_gather=0" in options
+    assert "-c random_page_cost=1.1" in options
+
+
+def test_the_worker_keeps_the_servers_parallel_query_for_the_nightly_scans():
+    probe = OPTIONS_PROBE.format(module="config.celery_app")
+    options = _run_in_a_bare_process(probe, POSTGRES)
+    assert "max_parallel_workers_per_gather" not in options
+    assert "-c random_page_cost=1.1" in options
+
+
+def test_the_environment_can_give_web_requests_parallel_workers_back():
+    env = {**POSTGRES, "PG_PARALLEL_WORKERS_PER_QUERY": "2"}
+    options = _run_in_a_bare_process(OPTIONS_PROBE.format(module="config.wsgi"), env)
+    assert "-c max_parallel_workers_per_gather=2" in options

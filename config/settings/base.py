@@ -96,9 +96,15 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # pages joined 865 searched pairs to their SKUs by hashing all 100k SKUs (11 ms; 4.3 with
     # index lookups) and filtered the replenishment list by ABC class through a parallel scan
     # (13.6 ms; 4.8). Set per connection so it holds on any server (docs/configuration.md).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c random_page_cost={env.float('PG_RANDOM_PAGE_COST', default=1.1)}"
-    )
+    options = f"-c random_page_cost={env.float('PG_RANDOM_PAGE_COST', default=1.1)}"
+    # The web server sets 0 (config/wsgi.py): a page's query split over parallel workers takes
+    # more CPU in all, and on a small server under concurrent users the cores are already busy
+    # serving other pages (docs/performance.md, ninth session). The worker keeps the server's
+    # default for the nightly job's scans.
+    parallel_workers = env.int("PG_PARALLEL_WORKERS_PER_QUERY", default=None)
+    if parallel_workers is not None:
+        options += f" -c max_parallel_workers_per_gather={parallel_workers}"
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = options
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,30 +8,14 @@ every row of it for the refs (11 ms a POST after 10k API rows, 14 s for a 5,000-
 after 20k, measured on the benchmark database).
 """
 
-import json
-
 import pytest
 from django.db import connection
 
 from inventory.bulk_sql import REFS_SQL
 from inventory.models import StockMovement
+from tests.plans import explain
 
 pytestmark = pytest.mark.postgres
-
-
-def plan_nodes(plan: dict):
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from plan_nodes(child)
-
-
-def explain(sql: str, params) -> list[dict]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        (document,) = cursor.fetchone()
-    if isinstance(document, str):
-        document = json.loads(document)
-    return list(plan_nodes(document[0]["Plan"]))
 
 
 def test_refs_of_a_source_unknown_to_the_statistics_are_looked_up_by_ref(warehouse, sku):
