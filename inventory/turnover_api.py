@@ -23,6 +23,7 @@ from inventory import selectors
 from inventory.permissions import api_capability
 from inventory.roles import Capability
 from inventory.turnover import PUBLIC_GROUPINGS, Grouping, Period, TurnoverRow, turnover_rows
+from inventory.turnover_page import TurnoverPageData, pages_in_sql
 
 
 class TurnoverQuerySerializer(serializers.Serializer):
@@ -109,9 +110,17 @@ class TurnoverAPIView(GenericAPIView):
             warehouses = [selectors.warehouse_for_user(request.user, code)]
         else:
             warehouses = list(selectors.warehouses_for(request.user))
-        rows = turnover_rows(
-            warehouses=warehouses, period=params["period"], grouping=params["group"]
-        )
+        limit = self.paginator.get_limit(request)
+        if limit is not None and pages_in_sql(params["group"]):
+            # Only the page's rows are built (inventory/turnover_page.py).
+            offset = self.paginator.get_offset(request)
+            rows = TurnoverPageData(
+                warehouses=warehouses, period=params["period"], expected=(offset, limit)
+            )
+        else:
+            rows = turnover_rows(
+                warehouses=warehouses, period=params["period"], grouping=params["group"]
+            )
         page = self.paginate_queryset(rows)
         if page is None:
             return Response(self.get_serializer(rows, many=True).data)

@@ -28,29 +28,31 @@ GROUP_KEYS = {
     GROUP_WAREHOUSE_CATEGORY: ("x.warehouse_id", "COALESCE(s.category_id, 0)"),
 }
 # Labels and the category band of each group: (select list, joins).
-_NO_CAT = "NULL, NULL"
+_NO_CAT = "NULL AS band_min, NULL AS band_max"
 _GROUP_LABELS = {
     GROUP_SKU: (
-        "ls.seller_sku, ls.name, lc.turnover_min, lc.turnover_max",
+        "ls.seller_sku AS label, ls.name AS detail, lc.turnover_min AS band_min, "
+        "lc.turnover_max AS band_max",
         "LEFT JOIN inventory_sku ls ON ls.id = n.g1 "
         "LEFT JOIN inventory_category lc ON lc.id = ls.category_id",
     ),
     GROUP_CATEGORY: (
-        "lc.name, NULL, lc.turnover_min, lc.turnover_max",
+        "lc.name AS label, NULL AS detail, lc.turnover_min AS band_min, "
+        "lc.turnover_max AS band_max",
         "LEFT JOIN inventory_category lc ON lc.id = n.g1",
     ),
     GROUP_WAREHOUSE: (
-        f"lw.code, lw.name, {_NO_CAT}",
+        f"lw.code AS label, lw.name AS detail, {_NO_CAT}",
         "LEFT JOIN inventory_warehouse lw ON lw.id = n.g1",
     ),
-    GROUP_BUSINESS: (f"NULL, NULL, {_NO_CAT}", ""),
+    GROUP_BUSINESS: (f"NULL AS label, NULL AS detail, {_NO_CAT}", ""),
     GROUP_WAREHOUSE_CATEGORY: (
-        "lw.code, lc.name, lc.turnover_min, lc.turnover_max",
+        "lw.code AS label, lc.name AS detail, lc.turnover_min AS band_min, "
+        "lc.turnover_max AS band_max",
         "LEFT JOIN inventory_warehouse lw ON lw.id = n.g1 "
         "LEFT JOIN inventory_category lc ON lc.id = n.g2",
     ),
 }
-
 # One statement. `x` is the row source (a rollup row or a balance) and `s` its SKU; {g1}, {g2}
 # are the group key expressions. `keyed` reads the daily rollup from the period's first day on,
 # once, summed per group and bucket; days after the period's end count only in the last
@@ -89,8 +91,7 @@ laid AS (
 SELECT n.g1, n.g2, n.bucket, n.n_days, n.value, n.opening_value, n.w_value, n.cogs_e4, {labels}
 FROM laid n
 {label_joins}
-ORDER BY n.g1, n.g2, n.bucket
-"""
+{order}"""
 
 # One bucket (a period): each day's net units are weighted by the days of the period left from
 # that day on. Summed in integers per SKU (per warehouse and SKU only when the grouping needs
@@ -160,6 +161,26 @@ def run_turnover_sql(
     """
     if not warehouses:
         return [[] for _b in buckets]
+    sql, params = turnover_sql(warehouses, buckets, grouping)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    per_bucket: list[list[tuple]] = [[] for _b in buckets]
+    for row in rows:
+        per_bucket[row[2] - 1].append(row)
+    return per_bucket
+
+
+def turnover_sql(
+    warehouses: list[Warehouse],
+    buckets: list[tuple[date, date]],
+    grouping: str,
+    *,
+    ordered: bool = True,
+) -> tuple[str, list]:
+    """The statement of `run_turnover_sql` and its parameters, its columns named (g1, g2,
+    bucket, n_days, value, opening_value, w_value, cogs_e4, label, detail, band_min, band_max);
+    `ordered=False` leaves out its ORDER BY, for a caller that orders the rows itself."""
     first_day, last_day = buckets[0][0], buckets[-1][1]
     n_buckets = len(buckets)
     bucket_params = []
@@ -214,12 +235,7 @@ def run_turnover_sql(
         group_by_now=f"GROUP BY {', '.join(keys)}" if keys else "",
         labels=labels,
         label_joins=label_joins,
+        order="ORDER BY n.g1, n.g2, n.bucket\n" if ordered else "",
     )
     params = [*bucket_params, *day_params, *moved_params, *warehouse_ids]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    per_bucket: list[list[tuple]] = [[] for _b in buckets]
-    for row in rows:
-        per_bucket[row[2] - 1].append(row)
-    return per_bucket
+    return sql, params

@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
 from django_tables2.data import TableListData
-from django_tables2.utils import OrderBy
 
 from inventory import selectors
 from inventory.dashboard import TURNOVER_CACHE_SECONDS, fmt_number
@@ -40,6 +39,7 @@ from inventory.turnover import (
     turnover_trend,
 )
 from inventory.turnover_notices import notices_for
+from inventory.turnover_page import TurnoverPageData, column_orders, pages_in_sql
 
 PRESET_DAYS = (30, 90, 365)
 
@@ -129,13 +129,7 @@ class TurnoverRowsData(TableListData):
     go last in either direction."""
 
     def order_by(self, aliases):
-        orders = []
-        for alias in aliases:  # as the library reads a column's own ordering
-            bound_column = self.table.columns[OrderBy(alias).bare]
-            if alias[0] != bound_column.order_by_alias[0]:
-                orders += bound_column.order_by.opposite
-            else:
-                orders += bound_column.order_by
+        orders = column_orders(self.table, aliases)
         rows = self.data
         for order in reversed(orders):  # stable sorts, the least significant key first
             name = order.bare
@@ -291,7 +285,28 @@ class TurnoverView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, T
         return self._rows
 
     def get_table_data(self):
+        form = self.get_form()
+        exporting = self.request.GET.get(self.export_trigger_param)
+        if form.is_valid() and not exporting and pages_in_sql(form.cleaned_data["group"]):
+            # Only the page's rows are built (turnover_page.py): 100k exact rows were 1.5 s.
+            return TurnoverPageData(
+                warehouses=self.get_warehouses(),
+                period=form.cleaned_data["period_obj"],
+                expected=self._requested_slice(),
+            )
         return TurnoverRowsData(list(self.get_rows()))
+
+    def _requested_slice(self) -> tuple[int, int]:
+        """(offset, size) of the page the request names, as django-tables2 will read it."""
+
+        def number(name, default):
+            try:
+                return int(self.request.GET[name])
+            except (KeyError, ValueError):
+                return default
+
+        per_page = number("per_page", self.paginate_by) or self.paginate_by
+        return (max(number("page", 1), 1) - 1) * per_page, per_page
 
     def get_table_kwargs(self):
         form = self.get_form()
@@ -306,7 +321,11 @@ class TurnoverView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, T
             period = form.cleaned_data["period_obj"]
             warehouses = self.get_warehouses()
             context["period"] = period
-            context["total"] = total = combine_rows(self.get_rows(), period)
+            data = context["table"].data
+            if isinstance(data, TurnoverPageData):
+                context["total"] = total = data.total
+            else:
+                context["total"] = total = combine_rows(self.get_rows(), period)
             context["total_display"] = {
                 "cogs": fmt_number(total.cogs),
                 "average_inventory_value": fmt_number(total.average_inventory_value),
