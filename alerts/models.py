@@ -30,8 +30,10 @@ class PlanningFigures(models.Model):
     the live part (on hand, on order, status, suggestion) against the stored SS/ROP.
     """
 
-    # No index of its own: the unique (warehouse, SKU) index starts with it (one index fewer
-    # to write for each row the night changes).
+    # No index of its own: a warehouse holds a large share of the rows (a filter by it reads
+    # them whichever way), and every index is written again for each row the night changes
+    # (four indexes instead of six: the planning UPDATE 0.80-0.85 -> 0.59-0.64 s at 100k
+    # SKUs; docs/performance.md, ninth session).
     warehouse = models.ForeignKey(
         Warehouse,
         on_delete=models.CASCADE,
@@ -39,8 +41,13 @@ class PlanningFigures(models.Model):
         verbose_name=_("warehouse"),
         db_index=False,
     )
+    # Nor this one: the unique (SKU, warehouse) index starts with it.
     sku = models.ForeignKey(
-        SKU, on_delete=models.CASCADE, related_name="planning", verbose_name=_("SKU")
+        SKU,
+        on_delete=models.CASCADE,
+        related_name="planning",
+        verbose_name=_("SKU"),
+        db_index=False,
     )
     as_of = models.DateField(_("as of"))
     on_hand = models.IntegerField(_("on hand"))
@@ -73,10 +80,11 @@ class PlanningFigures(models.Model):
         verbose_name = _("planning figures")
         verbose_name_plural = _("planning figures")
         constraints = [
-            models.UniqueConstraint(fields=["warehouse", "sku"], name="planning_unique_wh_sku"),
+            # SKU first: it serves a SKU's rows (its page, a cascade) as well as a pair's.
+            models.UniqueConstraint(fields=["sku", "warehouse"], name="planning_unique_sku_wh"),
         ]
         indexes = [
-            models.Index(fields=["warehouse", "urgency"], name="planning_wh_urgency"),
+            # A status filter reads the urgency at the head of the list order index.
             # The replenishment list's order, ties included: a page reads 50 index entries, not
             # every row of a large tie (8k stockouts at 100k SKUs all have 0 days of cover).
             models.Index(

@@ -72,3 +72,16 @@ def test_push_list_sorted_by_on_hand_reads_page_five_along_the_index(
     assert [row.record.sku.seller_sku for row in ascending] == [
         f.sku.seller_sku for f in pushed_up[200:250]
     ]
+
+
+def test_a_skus_planning_rows_are_read_by_index_without_one_of_their_own(planned_catalogue):
+    """The unique (SKU, warehouse) index serves a SKU's rows (its page, its deletion): the
+    planning table keeps four indexes, each one written again for every row a night changes."""
+    sku = planned_catalogue[1234].sku
+    sql, params = PlanningFigures.objects.filter(sku=sku).query.sql_with_params()
+    nodes = explain(sql, params)
+    conditions = [n.get("Index Cond", "") for n in nodes if n.get("Index Name")]
+    assert any("sku_id" in condition for condition in conditions), nodes
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'alerts_planningfigures'")
+        assert cursor.fetchone()[0] == 4
