@@ -10,6 +10,7 @@ such as the replenishment list's warehouse and SKU).
 """
 
 from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
 from django.db.models import F, OrderBy, QuerySet
 from django_tables2 import tables
 from django_tables2.data import TableQuerysetData
@@ -74,10 +75,27 @@ class StableOrderData(TableQuerysetData):
         self.data = stable_order(self.data)
 
 
+# A hand-typed ?per_page= above this would render a whole catalogue as one page.
+MAX_PER_PAGE = 500
+
+
+def page_size(asked: int | None, default: int) -> int:
+    """The rows a page shows for a `?per_page=` of `asked`: the default for none or less than
+    one (the paginator failed on them: a 500), at most MAX_PER_PAGE."""
+    if asked is None or asked < 1:
+        return default
+    return min(asked, MAX_PER_PAGE)
+
+
 class StableTable(tables.Table):
-    """The base of every table in the product (a test holds them to it)."""
+    """The base of every table in the product (a test holds them to it): sorted in a total
+    order, and paginated by a page size that cannot fail."""
 
     def __init__(self, data=None, *args, **kwargs):
         if isinstance(data, QuerySet):
             data = StableOrderData(data)
         super().__init__(data, *args, **kwargs)
+
+    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+        per_page = page_size(per_page, self._meta.per_page)
+        return super().paginate(paginator_class, per_page, page, *args, **kwargs)

@@ -26,7 +26,7 @@ from inventory.exports import SafeExportMixin
 from inventory.permissions import CapabilityRequiredMixin, capability_required
 from inventory.roles import Capability
 from inventory.soft_cache import soft_get_or_compute
-from inventory.stable_order import StableTable
+from inventory.stable_order import StableTable, page_size
 from inventory.turnover import (
     PUBLIC_GROUPINGS,
     Band,
@@ -305,7 +305,10 @@ class TurnoverView(CapabilityRequiredMixin, SafeExportMixin, SingleTableMixin, T
             except (KeyError, ValueError):
                 return default
 
-        per_page = number("per_page", self.paginate_by) or self.paginate_by
+        asked = number("per_page", None)
+        per_page = (
+            self.paginate_by if asked is None else page_size(asked, TurnoverTable._meta.per_page)
+        )
         return (max(number("page", 1), 1) - 1) * per_page, per_page
 
     def get_table_kwargs(self):

@@ -130,3 +130,22 @@ def test_every_table_of_the_product_keeps_a_total_order():
     ]
     assert len(ours) >= 15
     assert [t.__name__ for t in ours if not issubclass(t, StableTable)] == []
+
+
+@pytest.mark.parametrize("asked, shown", [("-5", 25), ("0", 25), ("abc", 50), ("100000", 260)])
+def test_a_hand_typed_page_size_shows_a_page_not_an_error(
+    client, purchaser, warehouse, asked, shown
+):
+    """Below 1 the paginator failed (a 500); above 500 a page would hold a whole catalogue."""
+    _tied_planning_rows(warehouse)
+    client.force_login(purchaser)
+    response = client.get(reverse("alerts:replenishment"), {"per_page": asked})
+    assert response.status_code == 200
+    assert len(_seller_skus(response.content.decode())) == shown
+
+
+def test_a_page_holds_at_most_500_rows(client, purchaser, warehouse):
+    _tied_planning_rows(warehouse, n=520)
+    client.force_login(purchaser)
+    response = client.get(reverse("alerts:replenishment"), {"per_page": 100000, "page": 2})
+    assert len(_seller_skus(response.content.decode())) == 20

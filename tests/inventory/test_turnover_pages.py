@@ -194,3 +194,14 @@ def test_the_api_pages_sku_rows_the_same_way(staff, catalogue, monkeypatch):
     period = {"start": "2025-03-01", "end": "2025-03-10"}
     past_the_end = api.get(api_url, {**period, "limit": 9, "offset": 400}).json()
     assert past_the_end["count"] == 40 and past_the_end["results"] == []
+
+
+@pytest.mark.parametrize("asked, shown", [("-5", 25), ("0", 25), ("abc", 40), ("100000", 40)])
+def test_a_hand_typed_page_size_reads_one_statement(client, staff, catalogue, asked, shown):
+    client.force_login(staff)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, {**MARCH, "per_page": asked})
+    statements = [q["sql"] for q in queries.captured_queries if "buckets(bucket" in q["sql"]]
+    assert response.status_code == 200
+    assert len(response.context["table"].page) == shown
+    assert len(statements) == 2  # the page (with its count and totals) and the trend
