@@ -29,7 +29,10 @@ class LedgerCursorPagination(CursorPagination):
 
 
 class StableLimitOffsetPagination(LimitOffsetPagination):
-    """The API's default: limit/offset over the list in a total order."""
+    """The API's default: limit/offset over the list in a total order, at most 1,000 rows a
+    page (as the ledger's cursor; a larger ?limit= read a whole catalogue in one answer)."""
+
+    max_limit = 1000
 
     def paginate_queryset(self, queryset, request, view=None):
         if isinstance(queryset, QuerySet):

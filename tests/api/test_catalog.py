@@ -229,3 +229,10 @@ def test_catalog_lists_cost_a_fixed_number_of_queries(
         with django_assert_max_num_queries(6):
             response = api.get(path)
         assert response.json()["count"] >= 30, path
+
+
+def test_a_list_page_holds_at_most_1000_rows(as_user, staff):
+    SKU.objects.bulk_create(SKUFactory.build_batch(1005, supplier=None, category=None))
+    body = as_user(staff).get("/api/v1/skus/", {"limit": 100000}).json()
+    assert body["count"] == 1005
+    assert len(body["results"]) == 1000 and "offset=1000" in body["next"]
