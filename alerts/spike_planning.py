@@ -11,9 +11,10 @@ rollup rows and one CappedStats per pair (the catalog's profile must be known be
 pair's reorder point).
 
 What a page shows under this method: average daily demand is the base level d_b (what the plan
-projects), its σ the capped σ_c; ROP = x, the fill-rate reorder point; SS = max(0, x − d_b·L)
-(x is below the lead time's base demand when a cycle's order already covers the allowed loss);
-S = x + d_b·R. Status, suggestion, cover and ad advice follow from those by DOMAIN.md's rules.
+projects), its σ the base σ_c (over the days outside spike episodes); ROP = x, the fill-rate
+reorder point; SS = max(0, x − d_b·L) (x is below the lead time's base demand when a cycle's
+order already covers the allowed loss); S = x + d_b·R. Status, suggestion, cover and ad
+advice follow from those by DOMAIN.md's rules.
 Only rows whose figures changed are rewritten, and stamped as of tonight like the SQL's.
 """
 

@@ -57,8 +57,12 @@ def test_level_drift_pools_the_catalog_with_the_noise_taken_out():
 def test_level_drift_widens_the_lead_time_demand():
     """d_b 10, sigma_c 0, L 10, sigma_L 0, drift 0.1, level age 20 days, R 7, 95 %, no spikes:
     sigma^2 = (0.1 x 10 x 10)^2 x (20 + 10 / 2) / 30 = 83.33, sigma 9.129; allowed lost 0.5 a
-    day = E d / (70 + E) -> E = 3.6842, G(z) = 0.40359: z = -0.0093 (G(-0.01) = 0.40396,
-    G(-0.008) = 0.40296): SS = -0.084 (the level's drift alone asks for no safety stock)."""
+    day = E d / (70 + E) -> E = 3.6842. Lognormal lead-time demand of mean 100:
+    s^2 = ln(1 + 83.33 / 100^2) = 0.0082988, s = 0.091098; at x = 99.894,
+    d2 = (ln(100 / 99.894) - s^2 / 2) / s = -0.033907,
+    E = 100 Phi(d2 + s) - x Phi(d2) = 52.2803 - 99.894 x 0.486476 = 3.6843 (numerical
+    integration: E(99.8) = 3.7303, E(99.9) = 3.6814): SS = -0.106 (the level's drift alone asks
+    for no safety stock; a normal lead-time demand gave -0.084)."""
     stats = spike.CappedStats(d=10, sigma=0, cap=10, n=90, level=10, age=20)
     plan = spike.spike_aware_plan(
         stats,
@@ -69,7 +73,7 @@ def test_level_drift_widens_the_lead_time_demand():
         review_days=7,
         drift=0.1,
     )
-    assert plan.safety_stock == pytest.approx(-0.0093 * math.sqrt(250 / 3), abs=0.005)
+    assert plan.safety_stock == pytest.approx(-0.106, abs=0.002)
     # No drift, no noise: nothing can be lost, SS 0.
     flat = spike.spike_aware_plan(
         stats, spike.SpikeProfile(), lead_time=10, lead_std=0, service_level=0.95, review_days=7
@@ -79,14 +83,18 @@ def test_level_drift_widens_the_lead_time_demand():
 
 def test_a_low_fill_target_gives_a_negative_safety_stock():
     """d 10, sigma_c 3, L 10, R 7, 80 %: allowed lost 2 a day = E d / (70 + E), sigma 9.487:
-    E = 17.5, G(z) = 1.8447; for z = -a, G(-a) = a + G(a): a = 1.8315 (1.8 + G(1.8) =
-    1.8143, 1.85 + G(1.85) = 1.8626): SS = -17.37, ROP 82.6 (each 7-day order covers the
-    rest)."""
+    E = 17.5. Lognormal lead-time demand of mean 100 (s = 0.094656 as in test_simulation's
+    95 % case): at x = 82.57, d2 = (ln(100 / 82.57) - s^2 / 2) / s = 1.976040,
+    E = 100 Phi(d2 + s) - x Phi(d2) = 98.0806 - 82.57 x 0.975925 = 17.4985 (numerical
+    integration: E(82.5) = 17.5669, E(82.6) = 17.4693, so x = 82.57 to 0.01): SS = -17.43,
+    ROP 82.57 (each 7-day order covers the rest). A normal lead-time demand: G(-a) = a + G(a)
+    = 17.5 / 9.487 = 1.8447 at a = 1.8315 (1.8 + G(1.8) = 1.8143, 1.85 + G(1.85) = 1.8626),
+    SS = -17.37: the right-skewed demand lies more below its mean."""
     stats = spike.CappedStats(d=10, sigma=3, cap=19, n=90)
     plan = spike.spike_aware_plan(
         stats, spike.SpikeProfile(), lead_time=10, lead_std=0, service_level=0.80, review_days=7
     )
-    assert plan.safety_stock == pytest.approx(-1.8315 * math.sqrt(90), abs=0.05)
+    assert plan.safety_stock == pytest.approx(-17.43, abs=0.01)
     assert plan.reorder_point == pytest.approx(100 + plan.safety_stock)
     assert spike.normal_loss(-1.8315) == pytest.approx(17.5 / math.sqrt(90), abs=1e-3)
 

@@ -91,15 +91,16 @@ def test_a_live_stream_day_does_not_inflate_the_demand_shown(warehouse, settings
     """89 days selling 10 and one live-stream day selling 100, stock always on hand.
 
     DOMAIN.md's formula would show d = 990 / 90 = 11 and sigma_d 9.49 (the spike day in it for
-    90 days); the spike-aware method caps that day at d + 3 sigma (three passes: caps 39.5, then
-    lower, finally 13.16, so d_c = (890 + 13.16) / 90 = 10.035, sigma_c 0.33) and shows a base
-    of 10.04 (recent weeks weigh more, the capped day among them); it plans for the catalog's
-    spike risk in the reorder point instead, above the 100 units of base demand in 10 days."""
+    90 days); the spike-aware method caps q_t at d + 3 sigma (three passes: caps 39.5, then
+    lower, finally 13.16), so the 100 is a spike episode, and the base is the other 89 days:
+    10, sigma 0 (it showed 10.04 and 0.33 while the capped day stayed in the base at 13.16);
+    it plans for the catalog's spike risk in the reorder point instead, above the 100 units of
+    base demand in 10 days."""
     sku = _live_stream_ledger(warehouse, settings)
     recompute(AS_OF)
     row = PlanningFigures.objects.get(warehouse=warehouse, sku=sku)
-    assert row.avg_daily_demand == pytest.approx(10.04, abs=0.005)
-    assert row.demand_std == pytest.approx(0.33, abs=0.005)
+    assert row.avg_daily_demand == pytest.approx(10)
+    assert row.demand_std == pytest.approx(0)
     assert row.reorder_point > 100
     assert row.reorder_point_units == formulas.ceil_units(row.reorder_point)
     assert row.safety_stock == pytest.approx(row.reorder_point - row.avg_daily_demand * 10)
