@@ -308,9 +308,12 @@ def _short(y: float, mean: float, sd: float) -> tuple[float, float]:
 
     With s^2 = ln(1 + (sd / mean)^2) and d2 = (ln(mean / y) - s^2 / 2) / s:
     E[(D - y)^+] = mean Phi(d2 + s) - y Phi(d2) and P(D > y) = Phi(d2) (its minus derivative);
-    below 0 every unit is short: mean - y, and P = 1."""
+    below 0 every unit is short: mean - y, and P = 1. Without a mean or a spread (a lead time of
+    0 days) the demand is the mean itself."""
     if y <= 0:
         return mean - y, 1.0
+    if mean <= 0 or sd <= 0:
+        return max(mean - y, 0.0), 1.0 if y < mean else 0.0
     s2 = math.log1p((sd / mean) ** 2)
     s = math.sqrt(s2)
     d2 = (math.log(mean / y) - 0.5 * s2) / s

@@ -125,3 +125,15 @@ def test_censored_spike_volumes_by_kaplan_meier():
     # The largest censored: its remaining weight stays on it.
     top = spike.CappedStats(d=1, sigma=1, cap=4, n=100, episodes=(2.0, 8.0), censored=(False, True))
     assert spike.spike_profile([top], bins=2).volumes == (pytest.approx(2), pytest.approx(8))
+
+
+def test_a_lead_time_of_zero_days_plans_without_failing():
+    """Supplier and logistics days may both be 0: the lead-time demand then has no mean, and
+    with a lead-time spread its lognormal had none to scale by (a ZeroDivisionError at night)."""
+    stats = spike.CappedStats(d=10, sigma=3, cap=19, n=90)
+    profile = spike.SpikeProfile(rate=0.01, volumes=(2.0, 5.0))
+    plan = spike.spike_aware_plan(
+        stats, profile, lead_time=0, lead_std=1.5, service_level=0.95, review_days=7
+    )
+    assert plan.reorder_point >= 0 and math.isfinite(plan.safety_stock)
+    assert plan.order_up_to == pytest.approx(plan.reorder_point + 70)
