@@ -56,6 +56,7 @@ __all__ = [
     "Period",
     "TurnoverRow",
     "band_limits",
+    "business_row",
     "combine_rows",
     "month_periods",
     "turnover_figures",
@@ -302,15 +303,27 @@ def turnover_rows(
 def combine_rows(rows: Iterable[TurnoverRow], period: Period) -> TurnoverRow:
     """The whole business from the rows of any grouping: COGS and average value add up."""
     rows = list(rows)
+    return business_row(
+        period,
+        cogs=sum((r.cogs for r in rows), Decimal(0)),
+        average=sum((r.average_inventory_value for r in rows), Decimal(0)),
+        value_now=sum((r.stock_value_now for r in rows), Decimal(0)),
+    )
+
+
+def business_row(
+    period: Period, *, cogs: Decimal, average: Decimal, value_now: Decimal
+) -> TurnoverRow:
+    """The whole business's row from its summed COGS, average and current stock value."""
     return _build_row(
         grouping=Grouping.BUSINESS,
         key=(0, 0),
         label=str(_("Whole business")),
         detail="",
         period=period,
-        cogs=sum((r.cogs for r in rows), Decimal(0)),
-        average=sum((r.average_inventory_value for r in rows), Decimal(0)),
-        value_now=sum((r.stock_value_now for r in rows), Decimal(0)),
+        cogs=cogs,
+        average=average,
+        value_now=value_now,
         band=band_limits(),
     )
 

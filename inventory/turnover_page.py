@@ -24,10 +24,10 @@ from inventory.turnover import (
     Grouping,
     Period,
     TurnoverRow,
-    _build_row,
     _dec,
     _from_raw,
     band_limits,
+    business_row,
 )
 
 # Each row's figures as sort keys, over `n` = the period's days (the statement's one bucket):
@@ -130,16 +130,11 @@ class TurnoverPage:
             if row[5] is not None
         ]
         cogs_e4, opening, w_value, value_now = (_dec(v) for v in first[1:5])
-        self.total = _build_row(
-            grouping=Grouping.BUSINESS,
-            key=(0, 0),
-            label=str(Grouping.BUSINESS.label),
-            detail="",
-            period=period,
+        self.total = business_row(
+            period,
             cogs=cogs_e4 / 10000,
             average=opening + w_value / period.days,
             value_now=value_now,
-            band=default_band,
         )
 
 

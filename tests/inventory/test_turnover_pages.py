@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from tests.factories import CategoryFactory, SKUFactory
 from tests.inventory.turnover_helpers import at, give_back, receive, sell
@@ -171,8 +172,6 @@ def test_a_page_past_the_end_shows_the_last_page(client, staff, catalogue):
 
 
 def test_the_api_pages_sku_rows_the_same_way(staff, catalogue, monkeypatch):
-    from rest_framework.test import APIClient
-
     api = APIClient()
     api.force_authenticate(staff)
     api_url = "/api/v1/turnover/"
