@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
-# Nightly order: inventory's facts run at 0-49 (rows, demand, ABC, ageing/slow movers), then
+# Nightly order: inventory's facts run at 0-49 (rows, demand, ageing/slow movers, ABC), then
 # planning reads them, then the alerts follow the planning figures.
 PLANNING_STEP_ORDER = 50
+AD_ADVICE_STEP_ORDER = 55
 ALERTS_STEP_ORDER = 60
 
 
@@ -70,12 +71,27 @@ class AlertsConfig(AppConfig):
 
     def ready(self):
         from alerts import checks  # noqa: F401  (registers the settings check)
-        from alerts.planning import planning_nightly
+        from alerts.planning import ad_advice_nightly, planning_nightly
         from alerts.services import alerts_nightly
         from inventory import hooks
 
-        hooks.register_nightly_step(PLANNING_STEP_ORDER, "planning", planning_nightly)
-        hooks.register_nightly_step(ALERTS_STEP_ORDER, "alerts", alerts_nightly)
+        # Planning reads the demand facts and this run's marks; ageing (on the side line)
+        # writes the slow-mover flags that only the ad advice reads: the "ad advice" step
+        # settles that once both have committed, on the side line (where ageing left the
+        # pairs it flipped). The alerts follow the statuses, which no flag changes.
+        hooks.register_nightly_step(
+            PLANNING_STEP_ORDER, "planning", planning_nightly, needs=("facts rows", "demand")
+        )
+        hooks.register_nightly_step(
+            AD_ADVICE_STEP_ORDER,
+            "ad advice",
+            ad_advice_nightly,
+            needs=("planning", "ageing"),
+            side=True,
+        )
+        hooks.register_nightly_step(
+            ALERTS_STEP_ORDER, "alerts", alerts_nightly, needs=("planning",)
+        )
         hooks.on_movements_posted(enqueue_recheck)
         from alerts.tiles import open_alerts_tile, reorder_today_tile
 

@@ -132,6 +132,28 @@ def planning_recompute(as_of: date, *, count: bool = True) -> int | None:
     return PlanningFigures.objects.count() if count else None
 
 
+def ad_advice_nightly(as_of: date) -> int:
+    """Nightly step after planning and ageing: PUSH or KEEP by this night's slow-mover flags
+    where planning read the flags before ageing wrote them. Returns the rows written."""
+    from inventory.ageing_slide import SLOW_FLIPPED
+    from inventory.window import temp_table_exists
+
+    source = (
+        planning_sql.AD_ADVICE_FLIPPED.format(table=SLOW_FLIPPED)
+        if temp_table_exists(SLOW_FLIPPED)
+        else planning_sql.AD_ADVICE_EVERY_PAIR
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            planning_sql.AD_ADVICE_SQL.format(flipped=source),
+            {
+                "as_of": connection.ops.adapt_datefield_value(as_of),
+                "now": connection.ops.adapt_datetimefield_value(timezone.now()),
+            },
+        )
+        return cursor.rowcount
+
+
 def planning_recheck(pairs: set[tuple[int, int]]) -> list[int]:
     """Re-evaluate the live part of the stored figures of the given (warehouse, SKU) pairs.
 

@@ -228,3 +228,26 @@ def changed_sql(old: str, new: str, columns: list[str] = COLUMNS) -> str:
         else f"{old}.{c} <> {new}.{c}"
         for c in columns
     )
+
+
+# The ad advice of the rows planned before this night's slow-mover flags were written (the
+# ageing step may run beside planning: inventory/night_runner.py). Only PUSH and KEEP depend
+# on the flag, and only when the status is not OVERSTOCK (which is PUSH either way), so the
+# rows to fix are exactly those whose PUSH disagrees with their flag. {flipped}: the pairs
+# whose flag the ageing step flipped in this run (a few hundred) when it left them, else
+# every facts row.
+AD_ADVICE_SQL = """
+UPDATE alerts_planningfigures
+SET ad_advice = CASE WHEN f.slow_mover THEN 'PUSH' ELSE 'KEEP' END,
+    as_of = %(as_of)s, computed_at = %(now)s, checked_at = %(now)s
+FROM {flipped}
+WHERE f.warehouse_id = alerts_planningfigures.warehouse_id
+  AND f.sku_id = alerts_planningfigures.sku_id
+  AND alerts_planningfigures.ad_advice IN ('PUSH', 'KEEP')
+  AND alerts_planningfigures.status <> 'OVERSTOCK'
+  AND (alerts_planningfigures.ad_advice = 'PUSH') <> f.slow_mover
+"""
+AD_ADVICE_FLIPPED = (
+    "{table} x JOIN inventory_skufacts f ON f.warehouse_id = x.warehouse_id AND f.sku_id = x.sku_id"
+)
+AD_ADVICE_EVERY_PAIR = "inventory_skufacts f"

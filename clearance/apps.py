@@ -10,7 +10,7 @@ class ClearanceConfig(AppConfig):
         from clearance.services import batches_propose_due
         from inventory import hooks
 
-        # After the ageing step (30) has flagged the slow movers: "clearance proposals when due".
+        # After the ageing step (15) has flagged the slow movers: "clearance proposals when due".
         hooks.register_nightly_step(90, "clearance proposals", batches_propose_due)
         from clearance.tiles import open_batches_tile, slow_mover_capital_tile
 

@@ -26,6 +26,9 @@ from django.utils import timezone
 from inventory.ageing import BUCKET_KEYS, BUCKETS
 from inventory.models import FactsState
 
+# Left for the rest of the run on the step's connection (PostgreSQL): the pairs whose
+# slow-mover flag this step flipped. Read by alerts' ad advice step; absent after a rebuild.
+SLOW_FLIPPED = "sw_slow_flipped"
 _BUCKET_STARTS = tuple(low for _key, low, _high in BUCKETS[1:])  # 31, 61, 91, 181
 
 
@@ -135,11 +138,19 @@ def ageing_slide(as_of: date) -> int:
             "(CASE WHEN window_closing > 0 AND oldest_unit_date < %(slow_before)s "
             "AND units_sold_slow_window <= %(max_sales)s THEN TRUE ELSE FALSE END)"
         )
-        cursor.execute(
-            f"""
+        update = f"""
             UPDATE inventory_skufacts SET slow_mover = {slow}, computed_at = %(now)s
             WHERE slow_mover IS DISTINCT FROM {slow}
-            """,  # noqa: S608 - fixed fragments, values are parameters
-            params,
+            """  # noqa: S608 - fixed fragments, values are parameters
+        if connection.vendor != "postgresql":
+            cursor.execute(update, params)
+            return cursor.rowcount
+        # The pairs whose flag flipped, for the ad advice step of this run (SLOW_FLIPPED).
+        cursor.execute(f"DROP TABLE IF EXISTS {SLOW_FLIPPED}")
+        cursor.execute(f"CREATE TEMP TABLE {SLOW_FLIPPED} (warehouse_id bigint, sku_id bigint)")
+        record = (
+            f"WITH flipped AS ({update} RETURNING warehouse_id, sku_id) "  # noqa: S608
+            f"INSERT INTO {SLOW_FLIPPED} SELECT warehouse_id, sku_id FROM flipped"
         )
+        cursor.execute(record, params)
         return cursor.rowcount

@@ -17,8 +17,15 @@ class InventoryConfig(AppConfig):
         table_pages.install()
         hooks.register_nightly_step(0, "facts rows", facts_ensure_rows)
         hooks.register_nightly_step(10, "demand", demand_facts_update)
-        hooks.register_nightly_step(20, "abc", abc_classify)
-        hooks.register_nightly_step(40, "turnover band", turnover_band_check)
+        # Ageing, ABC and the turnover band read only the demand step's facts; they run on
+        # the night's second connection beside planning (inventory/night_runner.py), ageing
+        # first: the ad advice waits for its slow-mover flags.
+        hooks.register_nightly_step(
+            15, "ageing", ageing_facts_update, needs=("demand",), side=True, handoff=("sw_moved",)
+        )
+        hooks.register_nightly_step(20, "abc", abc_classify, needs=("demand",), side=True)
+        hooks.register_nightly_step(
+            40, "turnover band", turnover_band_check, needs=("demand",), side=True
+        )
         for tile in dashboard.INVENTORY_TILES:
             hooks.register_dashboard_tile(tile)
-        hooks.register_nightly_step(30, "ageing", ageing_facts_update)

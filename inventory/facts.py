@@ -11,6 +11,7 @@ proves the incremental figures right: the kept rollup against one rebuilt from t
 (when the last run was for the same day) every pair's facts before against after.
 """
 
+import itertools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from django.utils import timezone
 from inventory import hooks
 from inventory.daily import daily_stock_prove_and_repair
 from inventory.models import FactsState
+from inventory.night_runner import run_steps
 from inventory.notices import recompute_proof_record
 from inventory.window import stock_days_at
 
@@ -51,7 +53,7 @@ PROOF_COLUMNS = (
 )
 _FLOATS = {"avg_daily_demand", "demand_std"}
 # Temporary tables a run leaves for its later steps, dropped when it ends.
-RUN_TABLES = ("sw_touched", "sw_moved", "sw_new_pairs", "sw_facts_before")
+RUN_TABLES = ("sw_touched", "sw_moved", "sw_new_pairs", "sw_facts_before", "sw_slow_flipped")
 
 
 @dataclass
@@ -114,7 +116,8 @@ def facts_state_reset() -> None:
 def recompute(
     as_of: date | None = None, *, full: bool = False, log=None, proof: FullProof | None = None
 ) -> list[StepTiming]:
-    """Run every registered nightly step for `as_of` (default: today), each in a transaction.
+    """Run every registered nightly step for `as_of` (default: today), each in a transaction
+    (some beside the others on a second connection: `inventory.night_runner`).
 
     `full`: rebuild the daily rollup and every figure from the ledger, comparing both with what
     the incremental path kept (pass a FullProof to receive the comparison).
@@ -123,11 +126,10 @@ def recompute(
     proof = proof if proof is not None else FullProof()
     timings = []
     total = len(hooks.nightly_steps) + (1 if full else 0)
-    counter = {"n": 0}
+    counter = itertools.count(1)
 
     def timed(name, func):
-        counter["n"] += 1
-        number = counter["n"]
+        number = next(counter)  # steps on the side line count from another thread
         if log:  # progress before a step that may take minutes on a large catalogue
             log(f"[{number}/{total}] {name}…")
         started = time.perf_counter()
@@ -142,8 +144,7 @@ def recompute(
     try:
         if full:
             timed("rollup proof", lambda day: _prove_rollup(day, proof))
-        for _order, name, step in hooks.nightly_steps:
-            timed(name, step)
+        run_steps(list(hooks.nightly_steps), lambda step: timed(step.name, step.func))
         if full and proof.pairs_compared is not None:
             _compare_snapshot(proof, as_of)
     finally:

@@ -3,7 +3,8 @@ importing them (STYLE.md: apps depend on inventory, never the other way).
 
 - `after_movements_posted`: callables taking a list of movement ids, run after the posting
   transaction commits (alerts re-check the touched SKUs there).
-- `nightly_steps`: (order, name, callable(as_of_date)) run in order by the nightly job.
+- `nightly_steps`: NightlyStep(order, name, callable(as_of_date), needs, side, handoff) run in
+  order by the nightly job (`inventory.night_runner` says what `needs`, `side` and `handoff` do).
 - `dashboard_tiles`: callables(request) -> dict for the landing page.
 - `stock_row_annotators`: callables(StockBalance queryset) -> queryset, adding the figures an
   app owns to the rows of `stock/` (alerts adds SS, ROP, status, suggestion and ad advice as
@@ -14,9 +15,23 @@ importing them (STYLE.md: apps depend on inventory, never the other way).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
+
+
+class NightlyStep(NamedTuple):
+    order: int
+    name: str
+    func: Callable
+    # The earlier steps whose committed results this one reads; None: every earlier step.
+    needs: tuple[str, ...] | None = None
+    # May run on the night's second connection, beside the main line (inventory.night_runner).
+    side: bool = False
+    # Temporary tables of the run this step reads (copied to the second connection).
+    handoff: tuple[str, ...] = ()
+
 
 after_movements_posted: list[Callable[[list[int]], None]] = []
-nightly_steps: list[tuple[int, str, Callable]] = []
+nightly_steps: list[NightlyStep] = []
 dashboard_tiles: list[Callable] = []
 stock_row_annotators: list[Callable] = []
 
@@ -48,10 +63,18 @@ def run_after_movements_posted(movement_ids: list[int]) -> None:
         func(movement_ids)
 
 
-def register_nightly_step(order: int, name: str, func: Callable) -> None:
-    if all(existing != name for _, existing, _f in nightly_steps):
-        nightly_steps.append((order, name, func))
-        nightly_steps.sort(key=lambda step: step[0])
+def register_nightly_step(
+    order: int,
+    name: str,
+    func: Callable,
+    *,
+    needs: tuple[str, ...] | None = None,
+    side: bool = False,
+    handoff: tuple[str, ...] = (),
+) -> None:
+    if all(step.name != name for step in nightly_steps):
+        nightly_steps.append(NightlyStep(order, name, func, needs, side, handoff))
+        nightly_steps.sort(key=lambda step: step.order)
 
 
 def register_dashboard_tile(func: Callable) -> Callable:

@@ -154,16 +154,18 @@ def run_marks_present() -> bool:
     """True inside a nightly run after the demand step: `sw_touched` (the pairs postings
     touched since the last run) and `sw_new_pairs` (the facts rows this run created) exist in
     this session. Outside a run (they are dropped at its end) callers compare every row."""
+    return temp_table_exists("sw_touched") and temp_table_exists("sw_new_pairs")
+
+
+def temp_table_exists(name: str) -> bool:
+    """Whether this session has the temporary table `name` (a fixed name, never user input)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT to_regclass('pg_temp.sw_touched') IS NOT NULL "
-                "AND to_regclass('pg_temp.sw_new_pairs') IS NOT NULL"
-            )
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"pg_temp.{name}"])
         else:
             cursor.execute(
-                "SELECT COUNT(*) = 2 FROM sqlite_temp_master WHERE type = 'table' "
-                "AND name IN ('sw_touched', 'sw_new_pairs')"
+                "SELECT COUNT(*) = 1 FROM sqlite_temp_master WHERE type = 'table' AND name = %s",
+                [name],
             )
         return bool(cursor.fetchone()[0])
 

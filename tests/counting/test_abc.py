@@ -46,7 +46,7 @@ def classes(warehouse):
 
 
 def test_abc_step_is_registered_in_the_nightly_job():
-    assert (20, "abc") in [(order, name) for order, name, _f in hooks.nightly_steps]
+    assert (20, "abc") in [(order, name) for order, name, *_rest in hooks.nightly_steps]
 
 
 def test_values_50_30_10_6_4_give_a_a_b_b_c(warehouse):

@@ -3,6 +3,7 @@ ledger and proves both agree. Random ledgers over many nights, with late (backda
 skipped nights and reruns, must give exactly the figures of a rebuild."""
 
 import random
+import threading
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -13,9 +14,11 @@ from django.db import connection
 from django.db.models import F
 
 from alerts.models import PlanningFigures
+from inventory import hooks
 from inventory.daily import daily_stock_mismatches
 from inventory.facts import PROOF_COLUMNS, FullProof, recompute
 from inventory.models import DailyStock, FactsState, MovementKind, SkuFacts
+from inventory.night_runner import side_line_available
 from inventory.services import MovementLine, PostingError, movements_post
 from inventory.turnover import Grouping, Period, turnover_rows
 from inventory.turnover_facts import band_rows_from_facts, turnover_rows_from_facts
@@ -122,6 +125,33 @@ def assert_same(before, after):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_incremental_nights_equal_a_full_rebuild_on_random_ledgers(seed, short_windows):
+    random_nights_equal_a_full_rebuild(seed)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_committed_nights_with_the_side_line_equal_a_full_rebuild(short_windows, monkeypatch):
+    """As production runs them: each step commits, ageing, ABC, the turnover band and the ad
+    advice on the second connection beside planning and the alerts."""
+    threads = set()
+    steps = [
+        step._replace(func=_recording_thread(step.func, threads)) for step in hooks.nightly_steps
+    ]
+    monkeypatch.setattr(hooks, "nightly_steps", steps)
+    assert side_line_available()
+    random_nights_equal_a_full_rebuild(4)
+    assert {name.split("_")[0] for name in threads} == {"MainThread", "night-side"}
+
+
+def _recording_thread(func, threads):
+    def step(day):
+        threads.add(threading.current_thread().name)
+        return func(day)
+
+    return step
+
+
+def random_nights_equal_a_full_rebuild(seed):
     rng = random.Random(seed)
     tz = ["UTC", "Asia/Bangkok", "America/Los_Angeles"][seed % 3]
     warehouses = [WarehouseFactory(code=f"I{seed}", timezone=tz), WarehouseFactory(code="U")]

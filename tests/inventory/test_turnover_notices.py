@@ -105,7 +105,9 @@ def test_a_flip_from_below_to_above_closes_one_notice_and_opens_another(warehous
 
 
 def test_the_step_runs_in_the_nightly_job(idle_toy):
-    assert any(name == "turnover band" and order == 40 for order, name, _f in hooks.nightly_steps)
+    assert any(
+        name == "turnover band" and order == 40 for order, name, *_rest in hooks.nightly_steps
+    )
 
     recompute(AS_OF)
 

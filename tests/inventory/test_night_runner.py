@@ -1,0 +1,199 @@
+"""The nightly runner: side steps run on a second connection beside the main line when each
+step commits on PostgreSQL; a step waits for the side steps it needs; the run's temporary
+tables a side step reads are copied to its connection; inside a transaction every step runs in
+order on the caller's connection."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from inventory.hooks import NightlyStep
+from inventory.models import Warehouse
+from inventory.night_runner import run_steps, side_line_available
+
+WAIT_SECONDS = 10
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def run(step: NightlyStep) -> None:
+    from django.db import transaction
+
+    with transaction.atomic():
+        step.func(None)
+
+
+def step(order, name, func, *, needs=None, side=False, handoff=()):
+    return NightlyStep(order, name, func, needs, side, handoff)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_side_step_runs_beside_the_main_line_on_a_connection_of_its_own():
+    main_reached = threading.Event()
+    side_done = threading.Event()
+    seen = {}
+
+    def side_step(_day):
+        # Blocks until the main line has gone past it: only possible if both run at once.
+        assert main_reached.wait(WAIT_SECONDS), "the side step did not run beside the main line"
+        seen["side"] = (backend_pid(), threading.current_thread().name)
+        side_done.set()
+
+    def first(_day):
+        seen["first"] = backend_pid()
+
+    def later(_day):
+        seen["later"] = backend_pid()
+        main_reached.set()
+        assert side_done.wait(WAIT_SECONDS)
+
+    assert side_line_available()
+    run_steps(
+        [
+            step(0, "first", first),
+            step(10, "side", side_step, needs=("first",), side=True),
+            step(20, "later", later, needs=("first",)),
+        ],
+        run,
+    )
+    side_pid, side_thread = seen["side"]
+    assert seen["first"] == seen["later"] == backend_pid()
+    assert side_pid != seen["first"]
+    assert side_thread.startswith("night-side")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_step_sees_what_the_side_steps_it_needs_committed():
+    counted = {}
+
+    def write(_day):
+        threading.Event().wait(0.3)  # the main line reaches the reader before this commits
+        Warehouse.objects.create(code="SIDE", name="Written on the side line")
+
+    def read(_day):
+        counted["warehouses"] = Warehouse.objects.filter(code="SIDE").count()
+
+    run_steps(
+        [step(10, "write", write, needs=(), side=True), step(20, "read", read, needs=("write",))],
+        run,
+    )
+    assert counted["warehouses"] == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_side_step_reads_the_run_tables_it_names_copied_with_their_rows_and_indexes():
+    copied = {}
+
+    def make(_day):
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS sw_test_pairs")
+            cursor.execute(
+                "CREATE TEMP TABLE sw_test_pairs (warehouse_id bigint, sku_id bigint, day date)"
+            )
+            cursor.execute(
+                "INSERT INTO sw_test_pairs SELECT n % 3, n, DATE '2026-11-01' + (n % 20) "
+                "FROM generate_series(1, 5000) n"
+            )
+            cursor.execute(
+                "CREATE INDEX sw_test_pairs_pair ON sw_test_pairs (warehouse_id, sku_id)"
+            )
+
+    def read(_day):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*), SUM(sku_id), MAX(day) FROM sw_test_pairs")
+            copied["rows"] = cursor.fetchone()
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'sw_test_pairs' "
+                "AND schemaname = (SELECT nspname FROM pg_namespace "
+                "WHERE oid = pg_my_temp_schema())"
+            )
+            copied["indexes"] = [row[0] for row in cursor.fetchall()]
+            copied["pid"] = backend_pid()
+
+    try:
+        run_steps(
+            [
+                step(0, "make", make),
+                step(10, "read", read, needs=("make",), side=True, handoff=("sw_test_pairs",)),
+            ],
+            run,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*), SUM(sku_id), MAX(day) FROM sw_test_pairs")
+            original = cursor.fetchone()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS sw_test_pairs")
+    assert copied["pid"] != backend_pid()
+    assert copied["rows"] == original
+    assert original[0] == 5000
+    assert copied["indexes"] == ["sw_test_pairs_pair"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_side_step_fails_the_night_and_what_needs_it_never_runs():
+    ran = []
+
+    def boom(_day):
+        raise RuntimeError("ageing broke")
+
+    def before(_day):
+        Warehouse.objects.create(code="KEPT", name="Committed before the failure")
+
+    with pytest.raises(RuntimeError, match="ageing broke"):
+        run_steps(
+            [
+                step(0, "before", before),
+                step(10, "boom", boom, needs=("before",), side=True),
+                step(20, "independent", lambda _d: ran.append("independent"), needs=("before",)),
+                step(30, "after", lambda _d: ran.append("after"), needs=("boom",)),
+            ],
+            run,
+        )
+    assert ran == ["independent"]  # a step that does not read the failed one still ran
+    assert Warehouse.objects.filter(code="KEPT").exists()  # each step commits its own work
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_every_step_runs_in_order_on_the_callers_connection():
+    order = []
+
+    def record(name):
+        return lambda _day: order.append((name, threading.current_thread().name))
+
+    assert not side_line_available()
+    run_steps(
+        [
+            step(0, "facts", record("facts")),
+            step(10, "side a", record("side a"), needs=("facts",), side=True),
+            step(20, "main", record("main"), needs=("facts",)),
+            step(30, "side b", record("side b"), needs=("facts",), side=True),
+        ],
+        run,
+    )
+    here = threading.current_thread().name
+    assert order == [("facts", here), ("side a", here), ("main", here), ("side b", here)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_setting_keeps_every_step_on_one_connection(settings):
+    settings.STOCKWISE = {**settings.STOCKWISE, "NIGHT_SIDE_CONNECTION": False}
+    pids = []
+    run_steps(
+        [
+            step(0, "a", lambda _d: pids.append(backend_pid())),
+            step(10, "b", lambda _d: pids.append(backend_pid()), needs=("a",), side=True),
+        ],
+        run,
+    )
+    assert pids == [backend_pid(), backend_pid()]
