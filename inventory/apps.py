@@ -13,19 +13,23 @@ class InventoryConfig(AppConfig):
         from inventory.demand import demand_facts_update
         from inventory.facts import facts_ensure_rows
         from inventory.turnover_notices import turnover_band_check
+        from inventory.window import recent_peak_update
 
         table_pages.install()
         hooks.register_nightly_step(0, "facts rows", facts_ensure_rows)
         hooks.register_nightly_step(10, "demand", demand_facts_update)
-        # Ageing, ABC and the turnover band read only the demand step's facts; they run on
-        # the night's second connection beside planning (inventory/night_runner.py), ageing
-        # first: the ad advice waits for its slow-mover flags.
+        # Ageing, ABC, the turnover band and the 7-day peak read only the demand step's
+        # facts; they run on the night's second connection beside planning
+        # (inventory/night_runner.py), ageing first: the ad advice waits for its flags.
         hooks.register_nightly_step(
             15, "ageing", ageing_facts_update, needs=("demand",), side=True, handoff=("sw_moved",)
         )
         hooks.register_nightly_step(20, "abc", abc_classify, needs=("demand",), side=True)
         hooks.register_nightly_step(
             40, "turnover band", turnover_band_check, needs=("demand",), side=True
+        )
+        hooks.register_nightly_step(
+            45, "7-day peak", recent_peak_update, needs=("demand",), side=True
         )
         for tile in dashboard.INVENTORY_TILES:
             hooks.register_dashboard_tile(tile)

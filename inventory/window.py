@@ -192,7 +192,6 @@ def window_update(as_of: date, *, rebuild: bool = False) -> str:
         else:
             _rebuild(cursor, w, now)
             _keep_moved(cursor, slide)
-        _recent_max(cursor, w, previous if slide else None)
         _drop(cursor, keep_touched=True)
     state.previous_as_of = previous
     state.as_of = as_of
@@ -469,6 +468,17 @@ def _write(cursor, source: str, w: Window, now: datetime) -> None:
         """,  # noqa: S608 - a temp table name
         [adapt.adapt_datefield_value(w.as_of), adapt.adapt_datetimefield_value(now)],
     )
+
+
+def recent_peak_update(as_of: date) -> None:
+    """Nightly step after the demand step: each pair's highest daily sales of the last 7 days
+    (`max_daily_sales_recent`, which only the count schedule's spike check reads). A step of
+    its own so that it runs on the night's second connection (inventory/night_runner.py)."""
+    state = facts_state()
+    slid = state.incremental and state.as_of == as_of
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sw_recent")
+        _recent_max(cursor, _window(as_of), state.previous_as_of if slid else None)
 
 
 def _recent_max(cursor, w: Window, previous: date | None) -> None:

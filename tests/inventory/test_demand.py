@@ -12,6 +12,7 @@ from inventory.demand import demand_facts, demand_facts_update
 from inventory.facts import facts_ensure_rows
 from inventory.models import MovementKind, SkuFacts
 from inventory.services import MovementLine, movements_post
+from inventory.window import recent_peak_update
 from tests.factories import SKUFactory, WarehouseFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,7 @@ def post(warehouse, sku, rows):
 def run(as_of=AS_OF):
     facts_ensure_rows(as_of)
     demand_facts_update(as_of)
+    recent_peak_update(as_of)
 
 
 def facts(warehouse, sku) -> SkuFacts:

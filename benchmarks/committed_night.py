@@ -1,0 +1,104 @@
+"""The steady night as production runs it: committed, step by step, on a copy of the database.
+
+A night rolled back inside one transaction (recompute_bench's other figures) cannot show two
+things production has: the second connection (inventory/night_runner.py: a second connection
+cannot see uncommitted work, so inside a transaction every step runs on one), and the cost of
+committing after a checkpoint (the first change of each page after a checkpoint writes the
+whole page to the WAL; a warm-up night followed by rolled-back repeats pays that once, a real
+night pays it every night). So each run copies the database (`CREATE DATABASE … TEMPLATE`,
+PostgreSQL's file copy: about 20 s for 3.7 GB here), checkpoints, measures the plain scan on
+the copy (the baseline, in the same minute) and runs the night committed there; the copy is
+dropped afterwards and the benchmarked database is never written.
+"""
+
+import contextlib
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import psycopg
+from django.conf import settings
+from django.db import connection, connections
+
+from inventory.facts import recompute
+
+
+@dataclass
+class CommittedNight:
+    side_line: bool
+    seconds: float
+    scan_seconds: float
+    steps: dict[str, float]
+    wal_mib: float
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds / self.scan_seconds
+
+
+def _admin_connection() -> psycopg.Connection:
+    params = connection.settings_dict
+    return psycopg.connect(
+        host=params["HOST"] or None,
+        port=params["PORT"] or None,
+        user=params["USER"] or None,
+        password=params["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+@contextlib.contextmanager
+def database_copy(suffix: str = "night"):
+    """A throwaway copy of the current database, which Django uses inside the block (every
+    thread's new connections included)."""
+    source = connection.settings_dict["NAME"]
+    copy = f"{source}_{suffix}"
+    connections.close_all()  # the template may have no other session
+    with _admin_connection() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{copy}"')
+        admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{source}" STRATEGY FILE_COPY')
+        admin.execute("CHECKPOINT")
+    connections.settings["default"]["NAME"] = copy
+    try:
+        yield copy
+    finally:
+        connections.close_all()
+        connections.settings["default"]["NAME"] = source
+        with _admin_connection() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{copy}"')
+
+
+def _wal_lsn() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        return cursor.fetchone()[0]
+
+
+def _wal_mib_since(lsn: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s) / 1048576.0", [lsn])
+        return float(cursor.fetchone()[0])
+
+
+def committed_night(as_of: date, *, side_line: bool, plain_scan) -> CommittedNight:
+    """One steady night as of `as_of`, committed on a fresh copy (see the module's docstring)."""
+    stockwise = settings.STOCKWISE
+    with database_copy():
+        plain_scan(as_of)  # reads the window into memory, as the rolled-back runs' warm-up did
+        scans = []
+        for _ in range(3):
+            started = time.perf_counter()
+            plain_scan(as_of)
+            scans.append(time.perf_counter() - started)
+        settings.STOCKWISE = {**stockwise, "NIGHT_SIDE_CONNECTION": side_line}
+        try:
+            lsn = _wal_lsn()
+            started = time.perf_counter()
+            steps = {t.name: t.seconds for t in recompute(as_of)}
+            seconds = time.perf_counter() - started
+            wal = _wal_mib_since(lsn)
+        finally:
+            settings.STOCKWISE = stockwise
+    return CommittedNight(side_line, seconds, statistics.median(scans), steps, wal)
