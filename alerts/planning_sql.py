@@ -200,12 +200,11 @@ SELECT po.warehouse_id, l.sku_id FROM inventory_purchaseorderline l
 JOIN inventory_purchaseorder po ON po.id = l.purchase_order_id
 WHERE po.status IN (%(open1)s, %(open2)s)
 UNION
-SELECT warehouse_id, sku_id FROM alerts_planningfigures WHERE on_order <> 0
-{methods}"""
-# Under DOMAIN.md's formula, the rows another SS method left (the setting changed since).
-OTHER_METHOD = (
-    "UNION\nSELECT warehouse_id, sku_id FROM alerts_planningfigures WHERE ss_method <> 'normal'\n"
-)
+SELECT warehouse_id, sku_id FROM alerts_planningfigures WHERE on_order <> 0{methods}
+"""
+# Under DOMAIN.md's formula, the rows another SS method left (the setting changed since): in
+# the same pass over the planning table.
+OTHER_METHOD = " OR ss_method <> 'normal'"
 MOVED_ALL = """
 SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f
 LEFT JOIN alerts_planningfigures p ON p.warehouse_id = f.warehouse_id AND p.sku_id = f.sku_id
