@@ -59,9 +59,10 @@ def database_copy(suffix: str = "night"):
     with _admin_connection() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{copy}"')
         admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{source}" STRATEGY FILE_COPY')
-        admin.execute("CHECKPOINT")
-    connections.settings["default"]["NAME"] = copy
     try:
+        with _admin_connection() as admin:
+            admin.execute("CHECKPOINT")  # superuser or pg_checkpoint
+        connections.settings["default"]["NAME"] = copy
         yield copy
     finally:
         connections.close_all()
