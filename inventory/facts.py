@@ -24,7 +24,7 @@ from django.utils import timezone
 from inventory import hooks
 from inventory.daily import daily_stock_prove_and_repair
 from inventory.models import FactsState
-from inventory.night_runner import run_steps
+from inventory.night_runner import NIGHT_TUNING, run_steps
 from inventory.notices import recompute_proof_record
 from inventory.window import stock_days_at
 
@@ -184,11 +184,13 @@ def _tune_session() -> None:
     """Settings for the rest of this step's transaction (PostgreSQL). The nightly statements
     are planned as costly (100k-row joins) but run in tens of milliseconds: compiling them
     with JIT cost more than it saved (20–60 ms a statement, measured with EXPLAIN ANALYZE).
-    Sorts and hashes of 100k rows fit in 32 MB instead of spilling to disk."""
+    Sorts and hashes of 100k rows fit in 32 MB instead of spilling to disk. The steps ANALYZE
+    only their temporary tables, for join sizes: a 3,000-row sample instead of 30,000 (a
+    60k-row table in 10 ms instead of 100–120)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL work_mem = '32MB'")
+            for statement in NIGHT_TUNING:
+                cursor.execute(statement)
 
 
 def _prove_rollup(as_of: date, proof: FullProof) -> None:

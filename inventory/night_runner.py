@@ -20,9 +20,16 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from inventory.hooks import NightlyStep
+
+# Each nightly step's transaction on PostgreSQL (inventory.facts._tune_session says why).
+NIGHT_TUNING = (
+    "SET LOCAL jit = off",
+    "SET LOCAL work_mem = '32MB'",
+    "SET LOCAL default_statistics_target = 10",
+)
 
 
 def side_line_available() -> bool:
@@ -112,7 +119,9 @@ class _TableDump:
         if not self.columns:
             return
         columns = ", ".join(f'"{column}" {type_}' for column, type_ in self.columns)
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for statement in NIGHT_TUNING:
+                cursor.execute(statement)
             cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
             cursor.execute(f"CREATE TEMP TABLE {self.name} ({columns})")
             with cursor.copy(f"COPY {self.name} FROM STDIN (FORMAT BINARY)") as copy:
