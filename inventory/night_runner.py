@@ -44,6 +44,7 @@ def side_line_available() -> bool:
 def run_steps(steps: list[NightlyStep], run: Callable[[NightlyStep], None]) -> None:
     """Run every step with `run(step)` (which opens the step's transaction on the calling
     thread's connection), side steps on a second connection when it is available."""
+    _check_needs(steps)
     if not side_line_available() or not any(step.side for step in steps):
         for step in steps:
             run(step)
@@ -65,6 +66,19 @@ def run_steps(steps: list[NightlyStep], run: Callable[[NightlyStep], None]) -> N
             # side step still running after an error on the main line is waited for.
             side_line.submit(connections.close_all)
             wait(futures.values())
+
+
+def _check_needs(steps: list[NightlyStep]) -> None:
+    """A step can only read steps that run before it: naming a later one (or a misspelt one)
+    would let it start too early without a word."""
+    earlier: set[str] = set()
+    for step in steps:
+        unknown = set(step.needs or ()) - earlier
+        if unknown:
+            raise ValueError(
+                f"nightly step {step.name!r} needs {sorted(unknown)}, which do not run before it"
+            )
+        earlier.add(step.name)
 
 
 def _wait_for(step: NightlyStep, futures: dict[str, Future]) -> None:

@@ -197,3 +197,27 @@ def test_the_setting_keeps_every_step_on_one_connection(settings):
         run,
     )
     assert pids == [backend_pid(), backend_pid()]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("needs", [("later",), ("demnad",)])
+def test_a_step_may_only_need_steps_that_run_before_it(needs):
+    ran = []
+    with pytest.raises(ValueError, match="do not run before it"):
+        run_steps(
+            [
+                step(0, "demand", lambda _d: ran.append("demand")),
+                step(10, "reader", lambda _d: ran.append("reader"), needs=needs, side=True),
+                step(20, "later", lambda _d: ran.append("later")),
+            ],
+            run,
+        )
+    assert ran == []  # refused before anything ran
+
+
+def test_the_registered_steps_only_need_earlier_ones():
+    from inventory import hooks
+    from inventory.night_runner import _check_needs
+
+    _check_needs(list(hooks.nightly_steps))  # raises if an app declared a later or unknown step
+    assert {"demand", "planning", "ageing", "ad advice"} <= {s.name for s in hooks.nightly_steps}
