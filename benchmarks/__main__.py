@@ -33,6 +33,7 @@ from benchmarks.common import (
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
+from django.db import connections  # noqa: E402
 
 BENCHES = {
     "recompute": "benchmarks.recompute_bench",
@@ -93,8 +94,6 @@ def ensure_recomputed() -> None:
 def run_bench(name: str, extra: list[str]) -> tuple[list[dict], dict]:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         out = Path(handle.name)
-    from django.db import connections
-
     connections.close_all()  # the recompute benchmark copies the database: no other session
     load_before = [round(x, 2) for x in os.getloadavg()]
     started = time.perf_counter()

@@ -32,10 +32,6 @@ class CommittedNight:
     steps: dict[str, float]
     wal_mib: float
 
-    @property
-    def ratio(self) -> float:
-        return self.seconds / self.scan_seconds
-
 
 def _admin_connection() -> psycopg.Connection:
     params = connection.settings_dict
