@@ -8,6 +8,7 @@ logger = logging.getLogger(__name__)
 # Nightly order: inventory's facts run at 0-49 (rows, demand, ageing/slow movers, ABC), then
 # planning reads them, then the alerts follow the planning figures.
 PLANNING_STEP_ORDER = 50
+PLANNING_WRITE_STEP_ORDER = 52
 AD_ADVICE_STEP_ORDER = 55
 ALERTS_STEP_ORDER = 60
 
@@ -71,26 +72,34 @@ class AlertsConfig(AppConfig):
 
     def ready(self):
         from alerts import checks  # noqa: F401  (registers the settings check)
-        from alerts.planning import ad_advice_nightly, planning_nightly
+        from alerts.planning import ad_advice_nightly, planning_nightly, planning_write_nightly
         from alerts.services import alerts_nightly
         from inventory import hooks
 
-        # Planning reads the demand facts and this run's marks; ageing (on the side line)
-        # writes the slow-mover flags that only the ad advice reads: the "ad advice" step
-        # settles that once both have committed, on the side line (where ageing left the
-        # pairs it flipped). The alerts follow the statuses, which no flag changes.
+        # Planning reads the demand facts and this run's marks; with a second connection it
+        # computes from the demand step's figures while their write commits there, and writes
+        # once it has ("planning write"). Ageing (on the side line) writes the slow-mover flags
+        # that only the ad advice reads: the "ad advice" step settles that once both have
+        # committed, on the side line (where ageing left the pairs it flipped). The alerts
+        # follow the statuses, which no flag changes.
         hooks.register_nightly_step(
             PLANNING_STEP_ORDER, "planning", planning_nightly, needs=("facts rows", "demand")
+        )
+        hooks.register_nightly_step(
+            PLANNING_WRITE_STEP_ORDER,
+            "planning write",
+            planning_write_nightly,
+            needs=("planning", "demand write"),
         )
         hooks.register_nightly_step(
             AD_ADVICE_STEP_ORDER,
             "ad advice",
             ad_advice_nightly,
-            needs=("planning", "ageing"),
+            needs=("planning write", "ageing"),
             side=True,
         )
         hooks.register_nightly_step(
-            ALERTS_STEP_ORDER, "alerts", alerts_nightly, needs=("planning",)
+            ALERTS_STEP_ORDER, "alerts", alerts_nightly, needs=("planning write",)
         )
         hooks.on_movements_posted(enqueue_recheck)
         from alerts.tiles import open_alerts_tile, reorder_today_tile

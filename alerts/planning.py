@@ -35,27 +35,94 @@ def _nestloop(cursor, enabled: bool) -> None:
 
 
 def planning_nightly(as_of: date) -> None:
-    """The nightly step: `planning_recompute` without counting the rows afterwards."""
-    planning_recompute(as_of, count=False)
+    """The nightly "planning" step: on a steady night the pairs in scope staged (the
+    "planning write" step writes them, once the demand facts they come from have committed);
+    on a rebuild night every pair written."""
+    planning_recompute(as_of, count=False, write=False)
 
 
-def planning_recompute(as_of: date, *, count: bool = True) -> int | None:
-    """Nightly step: SS, ROP, S, suggestion, status and ad advice for every active pair.
+def planning_write_nightly(as_of: date) -> None:
+    """The nightly "planning write" step: the rows the planning step staged, if it staged."""
+    from inventory.window import temp_table_exists
+
+    if temp_table_exists(STAGED):
+        _write_staged(as_of)
+
+
+# The pairs in scope and their new figures, between the two steps (on the main connection).
+STAGED = "sw_plan_new"
+
+
+def planning_recompute(as_of: date, *, count: bool = True, write: bool = True) -> int | None:
+    """SS, ROP, S, suggestion, status and ad advice for every active pair.
 
     One upsert statement; rows of pairs that no longer qualify (inactive SKU) are deleted.
     When the demand step slid the window incrementally in this run, only the pairs whose
     inputs changed are computed (into a temporary table), and only the rows whose figures
-    changed are written: `as_of`, `computed_at` and `checked_at` of a row say when its figures
-    last changed (the alerts step looks at those rows only). Returns the number of planning
-    rows (None when not `count`).
+    changed are written (not `write`: left staged for `planning_write_nightly`): `as_of`,
+    `computed_at` and `checked_at` of a row say when its figures last changed (the alerts step
+    looks at those rows only). Returns the number of planning rows (None when not `count`).
     """
-    from inventory.models import FactsState
-    from inventory.window import run_marks_present, state_is_current
+    from inventory.window import DEMAND_ROWS, run_marks_present, run_state
 
-    state = FactsState.objects.filter(pk=1).first() if state_is_current(as_of) else None
-    incremental = bool(state and state.previous_run_started_at)
+    run = run_state(as_of)
+    incremental = bool(run and run.previous_run_started_at)
+    now = timezone.now()
+    fill, sql_params = _statement_parts(as_of, now)
+    if run and run.deferred:  # the demand facts are not written yet: this run's are staged
+        fill["demand_join"] = planning_sql.DEMAND_JOIN.format(table=DEMAND_ROWS)
+        fill["d"], fill["sd"] = planning_sql.STAGED_D, planning_sql.STAGED_SD
+    with connection.cursor() as cursor:
+        if not incremental:
+            cursor.execute(planning_sql.PLANNING_SQL.format(scope="", **fill), sql_params)
+        else:
+            adapt = connection.ops.adapt_datetimefield_value
+            moved = planning_sql.MOVED_MARKED if run_marks_present() else planning_sql.MOVED_ALL
+            for name in ("sw_plan_scope", STAGED):
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            demand_rows = (
+                planning_sql.DEMAND_ROWS_STAGED.format(table=DEMAND_ROWS)
+                if run.deferred
+                else planning_sql.DEMAND_ROWS_WRITTEN
+            )
+            cursor.execute(
+                planning_sql.SCOPE_SQL.replace("{demand_rows}", demand_rows)
+                .replace("{moved}", moved)
+                .replace("{methods}", "" if _spike_method() else planning_sql.OTHER_METHOD),
+                {
+                    "since": adapt(run.run_started_at),
+                    "prev": adapt(run.previous_run_started_at),
+                    "open1": OPEN_PO_STATUSES[0],
+                    "open2": OPEN_PO_STATUSES[1],
+                },
+            )
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE sw_plan_scope")
+            # The level join (an expression on the SKU) is estimated at a few dozen rows, so
+            # PostgreSQL would look up facts and balances per scope row: hash joins instead.
+            _nestloop(cursor, False)
+            cursor.execute(
+                planning_sql.STAGE_SQL.format(scope=planning_sql.SCOPE_JOIN, **fill), sql_params
+            )
+            _nestloop(cursor, True)
+            cursor.execute("DROP TABLE sw_plan_scope")
+    if incremental:
+        if write:
+            _write_staged(as_of)
+    else:
+        PlanningFigures.objects.exclude(computed_at=now).delete()
+        if _spike_method():
+            spike_planning(as_of, now)
+    return PlanningFigures.objects.count() if count else None
+
+
+def _spike_method() -> bool:
+    return settings.STOCKWISE.get("SS_METHOD", "normal") == "spike"
+
+
+def _statement_parts(as_of: date, now) -> tuple[dict, dict]:
+    """The fragments and parameters of the planning statements (planning_sql)."""
     params = settings.STOCKWISE
-    spike_method = params.get("SS_METHOD", "normal") == "spike"
     default_level = Decimal(str(params["DEFAULT_SERVICE_LEVEL"]))
     levels = {_level_key(default_level): float(default_level)}
     for level in SKU.objects.exclude(service_level=None).values_list("service_level", flat=True):
@@ -64,7 +131,6 @@ def planning_recompute(as_of: date, *, count: bool = True) -> int | None:
     for n, (key, level) in enumerate(sorted(levels.items())):
         values.append(f"(%(k{n})s, %(l{n})s, %(z{n})s)")
         sql_params.update({f"k{n}": key, f"l{n}": level, f"z{n}": formulas.z_for(level)})
-    now = timezone.now()
     sql_params.update(
         {
             "open1": OPEN_PO_STATUSES[0],
@@ -88,48 +154,27 @@ def planning_recompute(as_of: date, *, count: bool = True) -> int | None:
         "changed": planning_sql.changed_sql(
             "alerts_planningfigures",
             "n",
-            planning_sql.INPUT_COLUMNS if spike_method else planning_sql.COLUMNS,
+            planning_sql.INPUT_COLUMNS if _spike_method() else planning_sql.COLUMNS,
         ),
+        "demand_join": "",
+        "d": "f.avg_daily_demand",
+        "sd": "f.demand_std",
     }
+    return fill, sql_params
+
+
+def _write_staged(as_of: date) -> None:
+    """Write the staged figures where they changed, insert the new pairs' rows, delete the
+    rows of inactive SKUs; then the spike-aware method's figures when it is the setting."""
+    now = timezone.now()
+    fill, sql_params = _statement_parts(as_of, now)
     with connection.cursor() as cursor:
-        if not incremental:
-            cursor.execute(planning_sql.PLANNING_SQL.format(scope="", **fill), sql_params)
-        else:
-            adapt = connection.ops.adapt_datetimefield_value
-            moved = planning_sql.MOVED_MARKED if run_marks_present() else planning_sql.MOVED_ALL
-            for name in ("sw_plan_scope", "sw_plan_new"):
-                cursor.execute(f"DROP TABLE IF EXISTS {name}")
-            cursor.execute(
-                planning_sql.SCOPE_SQL.replace("{moved}", moved).replace(
-                    "{methods}", "" if spike_method else planning_sql.OTHER_METHOD
-                ),
-                {
-                    "since": adapt(state.run_started_at),
-                    "prev": adapt(state.previous_run_started_at),
-                    "open1": OPEN_PO_STATUSES[0],
-                    "open2": OPEN_PO_STATUSES[1],
-                },
-            )
-            if connection.vendor == "postgresql":
-                cursor.execute("ANALYZE sw_plan_scope")
-            # The level join (an expression on the SKU) is estimated at a few dozen rows, so
-            # PostgreSQL would look up facts and balances per scope row: hash joins instead.
-            _nestloop(cursor, False)
-            cursor.execute(
-                planning_sql.STAGE_SQL.format(scope=planning_sql.SCOPE_JOIN, **fill), sql_params
-            )
-            _nestloop(cursor, True)
-            cursor.execute(planning_sql.UPDATE_SQL.format(**fill), sql_params)
-            cursor.execute(planning_sql.INSERT_SQL.format(**fill), sql_params)
-            for name in ("sw_plan_scope", "sw_plan_new"):
-                cursor.execute(f"DROP TABLE {name}")
-    if incremental:
-        PlanningFigures.objects.filter(sku__active=False).delete()
-    else:
-        PlanningFigures.objects.exclude(computed_at=now).delete()
-    if spike_method:
+        cursor.execute(planning_sql.UPDATE_SQL.format(**fill), sql_params)
+        cursor.execute(planning_sql.INSERT_SQL.format(**fill), sql_params)
+        cursor.execute(f"DROP TABLE {STAGED}")
+    PlanningFigures.objects.filter(sku__active=False).delete()
+    if _spike_method():
         spike_planning(as_of, now)
-    return PlanningFigures.objects.count() if count else None
 
 
 def ad_advice_nightly(as_of: date) -> int:

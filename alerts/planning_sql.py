@@ -32,8 +32,8 @@ base AS (
     SELECT f.warehouse_id, f.sku_id, f.as_of, f.slow_mover,
            COALESCE(b.on_hand, 0) AS on_hand,
            COALESCE(oo.qty, 0) AS on_order,
-           f.avg_daily_demand AS d,
-           f.demand_std AS sd,
+           {d} AS d,
+           {sd} AS sd,
            COALESCE(s.lead_time_days, sup.lead_time_days, 0)
                + COALESCE(s.logistics_days, sup.logistics_days, 0) AS lt,
            CASE WHEN s.lead_time_std_days IS NOT NULL
@@ -50,7 +50,7 @@ base AS (
            zt.service_level, zt.z,
            CASE WHEN s.case_pack < 1 THEN 1 ELSE s.case_pack END AS case_pack,
            s.moq
-    FROM inventory_skufacts f {scope}
+    FROM inventory_skufacts f {scope}{demand_join}
     JOIN inventory_sku s ON s.id = f.sku_id
     LEFT JOIN inventory_supplier sup ON sup.id = s.supplier_id
     LEFT JOIN inventory_stockbalance b ON b.warehouse_id = f.warehouse_id AND b.sku_id = f.sku_id
@@ -187,7 +187,7 @@ WHERE (n.warehouse_id, n.sku_id) NOT IN (SELECT warehouse_id, sku_id FROM alerts
 # are not at hand, every row's on hand is compared with the balance instead.
 SCOPE_SQL = """
 CREATE TEMP TABLE sw_plan_scope AS
-SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f WHERE f.computed_at >= %(since)s
+{demand_rows}
 UNION
 SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f
 JOIN inventory_sku s ON s.id = f.sku_id
@@ -217,6 +217,18 @@ UNION
 SELECT warehouse_id, sku_id FROM sw_new_pairs
 """
 SCOPE_JOIN = "JOIN sw_plan_scope sc ON sc.warehouse_id = f.warehouse_id AND sc.sku_id = f.sku_id"
+# The facts rows this run's demand step changed: stamped when written, or, while the write is
+# left to the night's second connection (inventory/window.py), the rows it will write, whose
+# d̄ and σ_d the figures then take from there.
+DEMAND_ROWS_WRITTEN = (
+    "SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f WHERE f.computed_at >= %(since)s"
+)
+DEMAND_ROWS_STAGED = (
+    "SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f JOIN {table} t ON t.id = f.id"
+)
+DEMAND_JOIN = " LEFT JOIN {table} dm ON dm.id = f.id"
+STAGED_D = "COALESCE(dm.d, f.avg_daily_demand)"
+STAGED_SD = "COALESCE(dm.sd, f.demand_std)"
 
 
 def changed_sql(old: str, new: str, columns: list[str] = COLUMNS) -> str:

@@ -41,6 +41,9 @@ _VALUE_FROM_LEDGER = (
     "LEFT JOIN cogs c ON c.warehouse_id = f.warehouse_id AND c.sku_id = f.sku_id",
 )
 _VALUE_FROM_STATE = ("f.cogs_window_e4", "")
+# Ties are broken by the seller SKU's code points, as SQLite and Python compare strings, whatever
+# the database's collation (a "C" sort of 100k rows also skips the locale's comparisons).
+_CODE_POINTS = {"postgresql": ' COLLATE "C"'}
 
 # The ranking, keeping only the rows whose value or class changed (after the demand step wrote
 # the COGS, a night changes the class of about 1 % of the pairs). The first row of a warehouse
@@ -50,7 +53,7 @@ CREATE TEMP TABLE abc_changed AS
 WITH bounds (warehouse_id, start_at, end_at) AS (VALUES {bounds}),
 {cogs}
 valued AS (
-    SELECT f.id, f.warehouse_id, s.seller_sku, {value} AS value,
+    SELECT f.id, f.warehouse_id, s.seller_sku{code_points} AS seller_sku, {value} AS value,
            CASE WHEN {value} > 0 THEN {value} ELSE 0 END AS pos,
            f.abc_class AS old_class, f.cogs_window AS old_cogs
     FROM inventory_skufacts f
@@ -75,7 +78,7 @@ classified AS (
 ),
 changed AS (
     SELECT id, value, abc_class FROM classified
-    WHERE old_class <> abc_class OR old_cogs <> value / {scale}.0
+    WHERE old_class <> abc_class{cogs_changed}
 )
 SELECT id, value, abc_class FROM changed
 """
@@ -119,16 +122,21 @@ def abc_classify(as_of: date) -> None:
             ops.adapt_datetimefield_value(end),
         ]
     if state_is_current(as_of):
+        # The demand step wrote cogs_window from the same integers: only classes can change.
         cogs, (value, cogs_join) = "", _VALUE_FROM_STATE
+        cogs_changed = ""
     else:
         cogs, (value, cogs_join) = _COGS_FROM_LEDGER.format(scale=_SCALE), _VALUE_FROM_LEDGER
         params += [MovementKind.SALE.value, MovementKind.RETURN.value]
+        cogs_changed = f" OR old_cogs <> value / {_SCALE}.0"
     bounds = ", ".join(["(%s, %s, %s)"] * len(warehouses))
     classify = _CLASSIFY_SQL.format(
         bounds=bounds,
         cogs=cogs,
         value=value,
         cogs_join=cogs_join,
+        cogs_changed=cogs_changed,
+        code_points=_CODE_POINTS.get(connection.vendor, ""),
         scale=_SCALE,
         a_pct=A_SHARE_PCT,
         b_pct=B_SHARE_PCT,

@@ -10,26 +10,34 @@ class InventoryConfig(AppConfig):
         from inventory import dashboard, hooks, lookups, table_pages  # noqa: F401 (lookups: __any_of)
         from inventory.abc import abc_classify
         from inventory.ageing import ageing_facts_update
-        from inventory.demand import demand_facts_update
+        from inventory.demand import demand_facts_update, demand_facts_write
         from inventory.facts import facts_ensure_rows
         from inventory.turnover_notices import turnover_band_check
-        from inventory.window import recent_peak_update
+        from inventory.window import DEMAND_ROWS, DEMAND_RUN, TOUCHED_ROWS, recent_peak_update
 
         table_pages.install()
         hooks.register_nightly_step(0, "facts rows", facts_ensure_rows)
         hooks.register_nightly_step(10, "demand", demand_facts_update)
-        # Ageing, ABC, the turnover band and the 7-day peak read only the demand step's
-        # facts; they run on the night's second connection beside planning
-        # (inventory/night_runner.py), ageing first: the ad advice waits for its flags.
+        # With a second connection the demand step only computes; its write, the rest of the
+        # facts (ageing, ABC, the turnover band, the 7-day peak) follow on that connection
+        # while planning computes from the demand step's figures on this one
+        # (inventory/night_runner.py). Ageing comes first: the ad advice waits for its flags.
         hooks.register_nightly_step(
-            15, "ageing", ageing_facts_update, needs=("demand",), side=True, handoff=("sw_moved",)
+            12,
+            "demand write",
+            demand_facts_write,
+            needs=("demand",),
+            side=True,
+            handoff=(DEMAND_ROWS, DEMAND_RUN, TOUCHED_ROWS),
         )
-        hooks.register_nightly_step(20, "abc", abc_classify, needs=("demand",), side=True)
+        written = ("demand write",)
         hooks.register_nightly_step(
-            40, "turnover band", turnover_band_check, needs=("demand",), side=True
+            15, "ageing", ageing_facts_update, needs=written, side=True, handoff=("sw_moved",)
         )
+        hooks.register_nightly_step(20, "abc", abc_classify, needs=written, side=True)
         hooks.register_nightly_step(
-            45, "7-day peak", recent_peak_update, needs=("demand",), side=True
+            40, "turnover band", turnover_band_check, needs=written, side=True
         )
+        hooks.register_nightly_step(45, "7-day peak", recent_peak_update, needs=written, side=True)
         for tile in dashboard.INVENTORY_TILES:
             hooks.register_dashboard_tile(tile)

@@ -16,16 +16,24 @@ from datetime import date
 from django.db.models import QuerySet
 
 from inventory.models import SkuFacts
-from inventory.window import window_update
+from inventory.night_runner import side_line_active
+from inventory.window import window_update, window_write
 
 
 def demand_facts_update(as_of: date, *, rebuild: bool = False) -> str:
     """Nightly step: write d̄, σ_d, available days and sales of the window ending on `as_of`.
 
     Movements after the end of `as_of` are ignored. SkuFacts rows must exist (step 0 makes
-    them). Returns "incremental" (slid from the last run) or "rebuild".
+    them). Returns "incremental" (slid from the last run) or "rebuild". When the night has a
+    second connection, a slide only computes here and `demand_facts_write` writes there, while
+    planning reads the new d̄ and σ_d from this connection (inventory/night_runner.py).
     """
-    return window_update(as_of, rebuild=rebuild)
+    return window_update(as_of, rebuild=rebuild, defer_write=side_line_active())
+
+
+def demand_facts_write(as_of: date) -> bool:
+    """Nightly step after `demand_facts_update`: the write it left, if it left one."""
+    return window_write(as_of)
 
 
 def demand_facts(*, warehouse_ids=None, sku_ids=None) -> QuerySet[SkuFacts]:

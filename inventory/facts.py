@@ -53,7 +53,18 @@ PROOF_COLUMNS = (
 )
 _FLOATS = {"avg_daily_demand", "demand_std"}
 # Temporary tables a run leaves for its later steps, dropped when it ends.
-RUN_TABLES = ("sw_touched", "sw_moved", "sw_new_pairs", "sw_facts_before", "sw_slow_flipped")
+RUN_TABLES = (
+    "sw_touched",
+    "sw_moved",
+    "sw_new_pairs",
+    "sw_facts_before",
+    "sw_slow_flipped",
+    "sw_demand",
+    "sw_demand_run",
+    "sw_touched_rows",
+    "sw_plan_scope",
+    "sw_plan_new",
+)
 
 
 @dataclass

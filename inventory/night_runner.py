@@ -5,7 +5,11 @@ registered with `side=True` runs on a second connection, in a second thread, bes
 line: a night's statements keep one core busy and the machine has two (issue 9). A step
 waits for the steps it `needs` (None: every earlier step, the side line's included), so a
 step the others do not read (ABC, the turnover band check) or one whose few dependants say so
-(ageing, which only the ad advice reads) runs while planning does. Side steps run one after
+(ageing, which only the ad advice reads) runs while planning does; a side step waits for the
+side steps it needs on the side line, never holding up the main line. A step may also leave
+work to a side step when the run has one (`side_line_active`): the demand step computes and
+the "demand write" step writes, while planning computes from what the demand step left on the
+main connection and writes only after the demand write has committed. Side steps run one after
 another in one thread: two of them never write the same rows at once, which would wait on
 each other's row locks (ABC and ageing both update SkuFacts). The temporary tables of the run
 a side step reads (`handoff`) are copied to its connection first: temporary tables belong to
@@ -41,27 +45,42 @@ def side_line_available() -> bool:
     )
 
 
+_side_line_running = False
+
+
+def side_line_active() -> bool:
+    """Inside a step: whether this run has a second connection (a step may then leave work
+    to a side step, as the demand step leaves its write)."""
+    return _side_line_running
+
+
 def run_steps(steps: list[NightlyStep], run: Callable[[NightlyStep], None]) -> None:
     """Run every step with `run(step)` (which opens the step's transaction on the calling
     thread's connection), side steps on a second connection when it is available."""
+    global _side_line_running
     _check_needs(steps)
     if not side_line_available() or not any(step.side for step in steps):
         for step in steps:
             run(step)
         return
     futures: dict[str, Future] = {}
+    _side_line_running = True
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="night-side") as side_line:
         try:
             for step in steps:
-                _wait_for(step, futures)
                 if step.side:
+                    # Its needs are main steps that have run, or side steps ahead of it in the
+                    # side line's queue: it waits for those there, not the main line.
                     tables = [_TableDump(name) for name in step.handoff]
-                    futures[step.name] = side_line.submit(_run_on_side, run, step, tables)
+                    needed = _needed(step, futures)
+                    futures[step.name] = side_line.submit(_run_on_side, run, step, tables, needed)
                 else:
+                    _wait_for(_needed(step, futures))
                     run(step)
             for future in futures.values():
                 future.result()
         finally:
+            _side_line_running = False
             # The side line's one connection (and its temporary tables) lives until here; a
             # side step still running after an error on the main line is waited for.
             side_line.submit(connections.close_all)
@@ -81,17 +100,21 @@ def _check_needs(steps: list[NightlyStep]) -> None:
         earlier.add(step.name)
 
 
-def _wait_for(step: NightlyStep, futures: dict[str, Future]) -> None:
-    """Block until the side steps `step` reads have committed (re-raising their error)."""
+def _needed(step: NightlyStep, futures: dict[str, Future]) -> list[Future]:
+    """The side steps submitted so far that `step` reads (all of them when needs is None)."""
     if step.needs is None:
-        needed = list(futures.values())
-    else:
-        needed = [futures[name] for name in step.needs if name in futures]
+        return list(futures.values())
+    return [futures[name] for name in step.needs if name in futures]
+
+
+def _wait_for(needed: list[Future]) -> None:
+    """Block until these side steps have committed (re-raising their error)."""
     for future in needed:
         future.result()
 
 
-def _run_on_side(run, step: NightlyStep, tables: list["_TableDump"]) -> None:
+def _run_on_side(run, step: NightlyStep, tables: list["_TableDump"], needed) -> None:
+    _wait_for(needed)  # a side step that failed fails the ones that read it
     for table in tables:
         table.restore()
     run(step)

@@ -33,6 +33,24 @@ from inventory.models import FactsState
 
 EPOCH = date(1970, 1, 1)
 RECENT_DAYS = 7
+# When the night runs on two connections, the demand step computes and the "demand write" step
+# (on the second connection) writes: these temporary tables carry the new state of the pairs
+# that change (with d̄ and σ_d, which planning reads before the write has committed), the run
+# (one row: the day, the previous day and when this run and the previous one started) and the
+# marked rollup rows read, with their row version, so that only those marks are cleared.
+DEMAND_ROWS = "sw_demand"
+DEMAND_RUN = "sw_demand_run"
+TOUCHED_ROWS = "sw_touched_rows"
+# d̄ and σ_d (n − 1) of a state row aliased `t` (n, s1 = Σq, s2 = Σq²), the same expressions
+# wherever they are computed, so the doubles planning reads are the ones written.
+_D_SQL = "CASE WHEN t.n > 0 THEN CAST(t.s1 AS DOUBLE PRECISION) / t.n ELSE 0 END"
+_SD_SQL = (
+    "CASE WHEN t.n > 1 AND CAST(t.s2 AS DOUBLE PRECISION)"
+    " - CAST(t.s1 AS DOUBLE PRECISION) * t.s1 / t.n > 0"
+    " THEN SQRT((CAST(t.s2 AS DOUBLE PRECISION)"
+    " - CAST(t.s1 AS DOUBLE PRECISION) * t.s1 / t.n) / (t.n - 1))"
+    " ELSE 0 END"
+)
 _DAYNUM = {
     "postgresql": "(d.day - DATE '1970-01-01')",
     "sqlite": "CAST(julianday(d.day) - 2440587.5 AS INTEGER)",
@@ -170,42 +188,121 @@ def temp_table_exists(name: str) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def window_update(as_of: date, *, rebuild: bool = False) -> str:
+@dataclass(frozen=True)
+class RunState:
+    """A run that slid the window to its day: when it started and when the previous run did."""
+
+    run_started_at: datetime
+    previous_run_started_at: datetime | None
+    deferred: bool  # the new state is in DEMAND_ROWS, written by the "demand write" step
+
+
+def run_state(as_of: date) -> RunState | None:
+    """This run's slide of the window to `as_of`, or None when it did not slide (a rebuild).
+
+    Read from the run's own row when the demand step left its write to the second connection
+    (whether that write has committed yet or not), else from the state when it is current."""
+    if temp_table_exists(DEMAND_RUN):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT as_of, run_started_at, previous_run_started_at FROM {DEMAND_RUN}"  # noqa: S608
+            )
+            day, started, previous_started = cursor.fetchone()
+        if day == as_of:
+            return RunState(started, previous_started, deferred=True)
+    state = FactsState.objects.filter(pk=1).first()
+    if state and state.incremental and state.as_of == as_of:
+        return RunState(state.run_started_at, state.previous_run_started_at, deferred=False)
+    return None
+
+
+def window_update(as_of: date, *, rebuild: bool = False, defer_write: bool = False) -> str:
     """Nightly step: bring the window state and the demand facts of every pair to `as_of`.
 
     Slides from the state's day when it can (0 < D - P < W and not `rebuild`), else rebuilds
     every pair from the rollup. Returns "incremental" or "rebuild". SkuFacts rows must exist.
+
+    `defer_write` (PostgreSQL): a slide only computes; `window_write`, in another transaction,
+    writes the facts, clears the marks read and moves the state, all at once, so a night that
+    fails between the two leaves all three as they were.
     """
     state = facts_state()
     now = timezone.now()
     w = _window(as_of)
     previous = state.as_of
     slide = not rebuild and previous is not None and 0 <= (as_of - previous).days < w.days
+    defer = defer_write and slide and connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         _drop(cursor)
-        touched_late = _consume_touched(cursor, previous if slide else None)
+        touched_late = _consume_touched(cursor, previous if slide else None, keep_marks=defer)
         if slide:
-            _slide(cursor, w, previous, now)
+            _slide(cursor, w, previous, now, write=not defer)
             _keep_moved(cursor, slide)
             if touched_late:
-                _rebuild(cursor, w, now, touched_until=previous)
+                _rebuild(cursor, w, now, touched_until=previous, write=not defer)
         else:
             _rebuild(cursor, w, now)
             _keep_moved(cursor, slide)
         _drop(cursor, keep_touched=True)
+        if defer:
+            cursor.execute(
+                f"CREATE TEMP TABLE {DEMAND_RUN} AS SELECT CAST(%s AS DATE) AS as_of, "
+                "CAST(%s AS DATE) AS previous_as_of, "
+                "CAST(%s AS TIMESTAMPTZ) AS run_started_at, "
+                "CAST(%s AS TIMESTAMPTZ) AS previous_run_started_at",
+                [as_of, previous, now, state.run_started_at],
+            )
+            return "incremental"
+    _move_state(state, as_of, previous, now, slide)
+    return "incremental" if slide else "rebuild"
+
+
+def window_write(as_of: date) -> bool:
+    """Nightly step after a deferred `window_update` (on the night's second connection, with
+    its temporary tables handed over): write the new state of the pairs that changed, clear the
+    marks that step read, move the state. Returns False when nothing was deferred."""
+    if not temp_table_exists(DEMAND_RUN):
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT as_of, previous_as_of, run_started_at FROM {DEMAND_RUN}")  # noqa: S608
+        day, previous, now = cursor.fetchone()
+        state = FactsState.objects.select_for_update().get(pk=1)
+        if day != as_of or state.as_of != previous:
+            raise RuntimeError(
+                f"demand write for {as_of}: computed for {day} from {previous}, "
+                f"but the state is at {state.as_of}"
+            )
+        _write(cursor, DEMAND_ROWS, _window(as_of), now)
+        # A mark set again since it was read (the row's version changed) stays for next night.
+        cursor.execute(
+            f"""
+            UPDATE inventory_dailystock SET touched = FALSE
+            FROM {TOUCHED_ROWS} r
+            WHERE inventory_dailystock.warehouse_id = r.warehouse_id
+              AND inventory_dailystock.sku_id = r.sku_id AND inventory_dailystock.day = r.day
+              AND inventory_dailystock.touched
+              AND CAST(CAST(inventory_dailystock.xmin AS TEXT) AS BIGINT) = r.version
+            """  # noqa: S608 - fixed names
+        )
+        for name in (DEMAND_ROWS, DEMAND_RUN, TOUCHED_ROWS):
+            cursor.execute(f"DROP TABLE {name}")
+    _move_state(state, as_of, previous, now, slide=True)
+    return True
+
+
+def _move_state(state: FactsState, as_of: date, previous, now: datetime, slide: bool) -> None:
     state.previous_as_of = previous
     state.as_of = as_of
     state.previous_run_started_at = state.run_started_at
     state.run_started_at = now
     state.incremental = slide
     state.save()
-    return "incremental" if slide else "rebuild"
 
 
 def _drop(cursor, keep_touched: bool = False) -> None:
     names = ["sw_seg_rows", "sw_seg_bounds", "sw_seg", "sw_rebuild_pairs"]
     if not keep_touched:
-        names += ["sw_touched", "sw_moved"]
+        names += ["sw_touched", "sw_moved", DEMAND_ROWS, DEMAND_RUN, TOUCHED_ROWS]
     for name in names:
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
@@ -230,15 +327,28 @@ def _keep_moved(cursor, slide: bool) -> None:
         cursor.execute("ANALYZE sw_moved")
 
 
-def _consume_touched(cursor, previous: date | None) -> bool:
+def _consume_touched(cursor, previous: date | None, keep_marks: bool = False) -> bool:
     """Take the days marked by postings since the last run into `sw_touched` (pair, earliest
     day) and clear their marks. Marks a concurrent posting sets after this statement stay for
     the next run. Returns whether any touched day is on or before `previous` (needs a rebuild).
+
+    `keep_marks` (PostgreSQL): read the marks without clearing them; the marked rows and their
+    row versions stay in TOUCHED_ROWS for `window_write`, which clears them.
     """
     cursor.execute(
         "CREATE TEMP TABLE sw_touched (warehouse_id bigint, sku_id bigint, first_day date)"
     )
-    if connection.vendor == "postgresql":
+    if keep_marks:
+        cursor.execute(
+            f"CREATE TEMP TABLE {TOUCHED_ROWS} AS SELECT warehouse_id, sku_id, day, "  # noqa: S608
+            "CAST(CAST(xmin AS TEXT) AS BIGINT) AS version "
+            "FROM inventory_dailystock WHERE touched"
+        )
+        cursor.execute(
+            f"INSERT INTO sw_touched SELECT warehouse_id, sku_id, MIN(day) FROM {TOUCHED_ROWS} "  # noqa: S608
+            "GROUP BY warehouse_id, sku_id"
+        )
+    elif connection.vendor == "postgresql":
         cursor.execute(
             "WITH t AS (UPDATE inventory_dailystock SET touched = FALSE WHERE touched "
             "RETURNING warehouse_id, sku_id, day) "
@@ -268,7 +378,7 @@ def _seg_bounds(cursor, bounds: list[tuple[str, int, int]]) -> None:
         cursor.execute("INSERT INTO sw_seg_bounds VALUES (%s, %s, %s)", [seg, lo, hi])
 
 
-def _slide(cursor, w: Window, previous: date, now: datetime) -> None:
+def _slide(cursor, w: Window, previous: date, now: datetime, *, write: bool = True) -> None:
     """Move every pair's state from `previous` (P) to `w.as_of` (D)."""
     k = (w.as_of - previous).days
     p_end = day_number(previous)
@@ -347,12 +457,13 @@ def _slide(cursor, w: Window, previous: date, now: datetime) -> None:
               <> (CASE WHEN f.window_closing > 0 THEN 1 ELSE 0 END)
         """  # noqa: S608 - ints and a literal date
     )
-    _write(cursor, "sw_slid", w, now)
-    cursor.execute("DROP TABLE sw_slid")
+    _write_or_keep(cursor, w, now, write)
     cursor.execute("DROP TABLE sw_slow_leave")
 
 
-def _rebuild(cursor, w: Window, now: datetime, *, touched_until: date | None = None) -> None:
+def _rebuild(
+    cursor, w: Window, now: datetime, *, touched_until: date | None = None, write: bool = True
+) -> None:
     """Rebuild the state of every pair (or, with `touched_until`, of the pairs touched on or
     before that day) from the rollup: the sparse walk over the window from the opening stock."""
     cursor.execute("DROP TABLE IF EXISTS sw_rebuild_pairs")
@@ -433,9 +544,27 @@ def _rebuild(cursor, w: Window, now: datetime, *, touched_until: date | None = N
         ) slow ON slow.warehouse_id = b.warehouse_id AND slow.sku_id = b.sku_id
         """  # noqa: S608 - ints only
     )
-    _write(cursor, "sw_slid", w, now)
-    for name in ("sw_slid", "sw_rebuild_base"):
-        cursor.execute(f"DROP TABLE {name}")
+    _write_or_keep(cursor, w, now, write)
+    cursor.execute("DROP TABLE sw_rebuild_base")
+
+
+def _write_or_keep(cursor, w: Window, now: datetime, write: bool) -> None:
+    """Write `sw_slid` now, or keep it in DEMAND_ROWS (with d̄ and σ_d) for `window_write`;
+    the rows of a later call (the late postings' rebuild) replace an earlier call's."""
+    if write:
+        _write(cursor, "sw_slid", w, now)
+    elif temp_table_exists(DEMAND_ROWS):
+        cursor.execute(f"DELETE FROM {DEMAND_ROWS} WHERE id IN (SELECT id FROM sw_slid)")  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {DEMAND_ROWS} SELECT t.*, {_D_SQL}, {_SD_SQL} FROM sw_slid t"  # noqa: S608
+        )
+    else:
+        cursor.execute(
+            f"CREATE TEMP TABLE {DEMAND_ROWS} AS "  # noqa: S608 - fixed fragments
+            f"SELECT t.*, {_D_SQL} AS d, {_SD_SQL} AS sd FROM sw_slid t"
+        )
+        cursor.execute(f"CREATE INDEX {DEMAND_ROWS}_id ON {DEMAND_ROWS} (id)")
+    cursor.execute("DROP TABLE sw_slid")
 
 
 def _write(cursor, source: str, w: Window, now: datetime) -> None:
@@ -447,13 +576,8 @@ def _write(cursor, source: str, w: Window, now: datetime) -> None:
             available_days = t.n,
             demand_s1 = t.s1,
             demand_s2 = t.s2,
-            avg_daily_demand = CASE WHEN t.n > 0
-                THEN CAST(t.s1 AS DOUBLE PRECISION) / t.n ELSE 0 END,
-            demand_std = CASE WHEN t.n > 1 AND CAST(t.s2 AS DOUBLE PRECISION)
-                                  - CAST(t.s1 AS DOUBLE PRECISION) * t.s1 / t.n > 0
-                THEN SQRT((CAST(t.s2 AS DOUBLE PRECISION)
-                           - CAST(t.s1 AS DOUBLE PRECISION) * t.s1 / t.n) / (t.n - 1))
-                ELSE 0 END,
+            avg_daily_demand = {_D_SQL},
+            demand_std = {_SD_SQL},
             units_sold_window = t.sold,
             cogs_window_e4 = t.cogs,
             cogs_window = t.cogs / 10000.0,

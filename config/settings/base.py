@@ -273,8 +273,9 @@ STOCKWISE = {
     # every figure from the ledger and proves the incremental ones (`recompute --full`); a
     # difference opens an admin notice (it is repaired by the rebuild).
     "FULL_RECOMPUTE_WEEKDAY": env.int("FULL_RECOMPUTE_WEEKDAY", default=6),
-    # On PostgreSQL the nightly job runs ageing, ABC, the turnover band, the 7-day peak and
-    # the ad advice on a second connection beside planning (inventory/night_runner.py).
+    # On PostgreSQL the nightly job writes the demand facts, then runs ageing, ABC, the
+    # turnover band, the 7-day peak and the ad advice, on a second connection while planning
+    # and the alerts run on the first (inventory/night_runner.py).
     "NIGHT_SIDE_CONNECTION": env.bool("NIGHT_SIDE_CONNECTION", default=True),
     "SLOW_MOVER_AGE_DAYS": env.int("SLOW_MOVER_AGE_DAYS", default=30),
     "SLOW_MOVER_SALES_DAYS": env.int("SLOW_MOVER_SALES_DAYS", default=30),

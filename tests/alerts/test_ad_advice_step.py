@@ -76,7 +76,10 @@ def test_planning_before_ageing_is_settled_by_the_ad_advice_step(
     recompute(FLIP_NIGHT - timedelta(days=1))
     # The side line's worst case: planning reads the facts before ageing flips the flag.
     by_name = {step.name: step for step in hooks.nightly_steps}
-    adverse = [by_name[name] for name in ("facts rows", "demand", "planning", "ageing")]
+    adverse = [
+        by_name[name]
+        for name in ("facts rows", "demand", "demand write", "planning", "planning write", "ageing")
+    ]
     monkeypatch.setattr(hooks, "nightly_steps", adverse)
     with connection.cursor() as cursor:  # recompute drops the run's tables when it ends
         recompute(FLIP_NIGHT)
@@ -102,7 +105,7 @@ def test_the_ageing_step_leaves_the_pairs_whose_flag_it_flipped(quiet_sku):
     from django.db import transaction
 
     with transaction.atomic():
-        for name in ("facts rows", "demand", "ageing"):
+        for name in ("facts rows", "demand", "demand write", "ageing"):
             by_name[name].func(FLIP_NIGHT)
         with connection.cursor() as cursor:
             cursor.execute("SELECT warehouse_id, sku_id FROM sw_slow_flipped")

@@ -131,24 +131,28 @@ def test_incremental_nights_equal_a_full_rebuild_on_random_ledgers(seed, short_w
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_committed_nights_with_the_side_line_equal_a_full_rebuild(short_windows, monkeypatch):
-    """As production runs them: each step commits, ageing, ABC, the turnover band and the ad
-    advice on the second connection beside planning and the alerts."""
-    threads = set()
-    steps = [
-        step._replace(func=_recording_thread(step.func, threads)) for step in hooks.nightly_steps
-    ]
+    """As production runs them: each step commits; the demand step computes and its write,
+    ageing, ABC, the turnover band and the ad advice run on the second connection while
+    planning (from the demand step's figures) and the alerts run on the first."""
+    threads, results = set(), []
+    steps = [step._replace(func=_recording(step, threads, results)) for step in hooks.nightly_steps]
     monkeypatch.setattr(hooks, "nightly_steps", steps)
     assert side_line_available()
     random_nights_equal_a_full_rebuild(4)
     assert {name.split("_")[0] for name in threads} == {"MainThread", "night-side"}
+    # Every slide but the first night's rebuild and the proof's left its write to the side.
+    writes = [result for name, result in results if name == "demand write"]
+    assert writes.count(True) == 12 and writes.count(False) == 2
 
 
-def _recording_thread(func, threads):
-    def step(day):
+def _recording(step, threads, results):
+    def func(day):
         threads.add(threading.current_thread().name)
-        return func(day)
+        result = step.func(day)
+        results.append((step.name, result))
+        return result
 
-    return step
+    return func
 
 
 def random_nights_equal_a_full_rebuild(seed):

@@ -221,3 +221,34 @@ def test_the_registered_steps_only_need_earlier_ones():
 
     _check_needs(list(hooks.nightly_steps))  # raises if an app declared a later or unknown step
     assert {"demand", "planning", "ageing", "ad advice"} <= {s.name for s in hooks.nightly_steps}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_main_line_does_not_wait_for_what_only_side_steps_need():
+    """A side step waits for the side steps it needs on the side line: the main line goes on
+    (here the slow side step can only finish once a later main step has run)."""
+    main_reached = threading.Event()
+    order = []
+
+    def slow_side(_day):
+        assert main_reached.wait(WAIT_SECONDS), "the main line waited for a side step"
+        order.append("slow side")
+
+    def after_it(_day):
+        order.append("side after it")
+
+    def later(_day):
+        order.append("main")
+        main_reached.set()
+
+    run_steps(
+        [
+            step(0, "first", lambda _day: None),
+            step(10, "slow side", slow_side, needs=("first",), side=True),
+            step(20, "side after it", after_it, needs=("slow side",), side=True),
+            step(30, "later", later, needs=("first",)),
+        ],
+        run,
+    )
+    assert order == ["main", "slow side", "side after it"]
