@@ -223,9 +223,7 @@ SCOPE_JOIN = "JOIN sw_plan_scope sc ON sc.warehouse_id = f.warehouse_id AND sc.s
 DEMAND_ROWS_WRITTEN = (
     "SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f WHERE f.computed_at >= %(since)s"
 )
-DEMAND_ROWS_STAGED = (
-    "SELECT f.warehouse_id, f.sku_id FROM inventory_skufacts f JOIN {table} t ON t.id = f.id"
-)
+DEMAND_ROWS_STAGED = "SELECT warehouse_id, sku_id FROM {table}"
 DEMAND_JOIN = " LEFT JOIN {table} dm ON dm.id = f.id"
 STAGED_D = "COALESCE(dm.d, f.avg_daily_demand)"
 STAGED_SD = "COALESCE(dm.sd, f.demand_std)"

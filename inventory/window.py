@@ -432,7 +432,7 @@ def _slide(cursor, w: Window, previous: date, now: datetime, *, write: bool = Tr
     cursor.execute(
         f"""
         CREATE TEMP TABLE sw_slid AS
-        SELECT f.id,
+        SELECT f.id, f.warehouse_id, f.sku_id,
                f.available_days
                  - COALESCE(l.n, CASE WHEN f.window_opening > 0 THEN {k} ELSE 0 END)
                  + COALESCE(e.n, CASE WHEN f.window_closing > 0 THEN {k} ELSE 0 END) AS n,
@@ -526,7 +526,7 @@ def _rebuild(
     cursor.execute(
         f"""
         CREATE TEMP TABLE sw_slid AS
-        SELECT b.id,
+        SELECT b.id, b.warehouse_id, b.sku_id,
                COALESCE(s.n, CASE WHEN b.opening > 0 THEN {w.days} ELSE 0 END) AS n,
                COALESCE(s.s1, 0) AS s1,
                COALESCE(s.s2, 0) AS s2,
