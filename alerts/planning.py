@@ -169,8 +169,10 @@ def _write_staged(as_of: date) -> None:
     now = timezone.now()
     fill, sql_params = _statement_parts(as_of, now)
     with connection.cursor() as cursor:
-        cursor.execute(planning_sql.UPDATE_SQL.format(**fill), sql_params)
+        # The new pairs first: their check reads the planning table before the UPDATE leaves
+        # a dead version of a third of its rows there (the rows inserted then match unchanged).
         cursor.execute(planning_sql.INSERT_SQL.format(**fill), sql_params)
+        cursor.execute(planning_sql.UPDATE_SQL.format(**fill), sql_params)
         cursor.execute(f"DROP TABLE {STAGED}")
     PlanningFigures.objects.filter(sku__active=False).delete()
     if _spike_method():

@@ -15,6 +15,11 @@ Moving the window from P to D touches only
 - the pairs touched since the last run by a movement dated on or before P (a late import, a
   backdated correction): rebuilt from their rollup rows.
 
+With the night's second connection (inventory/night_runner.py) the demand step only computes:
+the rows to write, with their d̄ and σ_d, stay in a temporary table that planning reads, and the
+"demand write" step on the other connection writes them, clears the marks the demand step read
+(only those whose rollup row has not changed since) and moves the state, in one transaction.
+
 Everything else is left alone: no row is rewritten when nothing about it changed. The rules are
 the ones of `DOMAIN.md` "Demand" exactly as `inventory.demand` words them; the rebuild is the same
 sparse walk over rollup rows, and `recompute --full` proves slide == rebuild.
