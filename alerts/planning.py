@@ -63,10 +63,10 @@ def planning_recompute(as_of: date, *, count: bool = True, write: bool = True) -
     `computed_at` and `checked_at` of a row say when its figures last changed (the alerts step
     looks at those rows only). Returns the number of planning rows (None when not `count`).
     """
-    from inventory.window import DEMAND_ROWS, run_marks_present, run_state
+    from inventory.window import DEMAND_ROWS, previous_run_completed, run_marks_present, run_state
 
     run = run_state(as_of)
-    incremental = bool(run and run.previous_run_started_at)
+    incremental = bool(run and run.previous_run_started_at) and previous_run_completed()
     now = timezone.now()
     fill, sql_params = _statement_parts(as_of, now)
     if run and run.deferred:  # the demand facts are not written yet: this run's are staged

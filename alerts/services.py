@@ -161,12 +161,11 @@ def alerts_nightly(as_of: date) -> None:
 
     After an incremental planning step only the rows it wrote can have changed status.
     """
-    from inventory.models import FactsState
-    from inventory.window import state_is_current
+    from inventory.window import previous_run_completed, run_state
 
-    state = FactsState.objects.filter(pk=1).first() if state_is_current(as_of) else None
-    if state and state.previous_run_started_at:
-        alerts_sync(trigger="nightly", changed_since=state.run_started_at)
+    run = run_state(as_of)
+    if run and run.previous_run_started_at and previous_run_completed():
+        alerts_sync(trigger="nightly", changed_since=run.run_started_at)
     else:
         alerts_sync(trigger="nightly")
 

@@ -26,7 +26,7 @@ from inventory.daily import daily_stock_prove_and_repair
 from inventory.models import FactsState
 from inventory.night_runner import NIGHT_TUNING, run_steps
 from inventory.notices import recompute_proof_record
-from inventory.window import stock_days_at
+from inventory.window import run_completed, stock_days_at
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +156,7 @@ def recompute(
         if full:
             timed("rollup proof", lambda day: _prove_rollup(day, proof))
         run_steps(list(hooks.nightly_steps), lambda step: timed(step.name, step.func))
+        run_completed()
         if full and proof.pairs_compared is not None:
             _compare_snapshot(proof, as_of)
     finally:

@@ -792,6 +792,9 @@ class FactsState(models.Model):
     run_started_at = models.DateTimeField(null=True)
     previous_run_started_at = models.DateTimeField(null=True)
     incremental = models.BooleanField(default=False)
+    # The start of the last run whose every step committed. The steps that work only on what
+    # changed in a run (planning, the alerts) redo everything after a run that stopped midway.
+    completed_run_started_at = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = "facts state"

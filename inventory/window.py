@@ -221,6 +221,31 @@ def run_state(as_of: date) -> RunState | None:
     return None
 
 
+def previous_run_completed() -> bool:
+    """Inside a run, after the demand step: whether the run before it committed every step.
+
+    The steps that work only on what a run changed (planning, the alerts, ageing, the 7-day
+    peak) redo every pair after a run that stopped midway (a step failed, the worker was
+    stopped): that run's demand write may have committed without their own work."""
+    if temp_table_exists(DEMAND_RUN):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT previous_completed FROM {DEMAND_RUN}")  # noqa: S608
+            return bool(cursor.fetchone()[0])
+    state = FactsState.objects.filter(pk=1).first()
+    return bool(
+        state
+        and state.completed_run_started_at is not None
+        and state.completed_run_started_at == state.previous_run_started_at
+    )
+
+
+def run_completed() -> None:
+    """Record that the run which last moved the state committed every step."""
+    from django.db.models import F
+
+    FactsState.objects.filter(pk=1).update(completed_run_started_at=F("run_started_at"))
+
+
 def window_update(as_of: date, *, rebuild: bool = False, defer_write: bool = False) -> str:
     """Nightly step: bring the window state and the demand facts of every pair to `as_of`.
 
@@ -254,8 +279,16 @@ def window_update(as_of: date, *, rebuild: bool = False, defer_write: bool = Fal
                 f"CREATE TEMP TABLE {DEMAND_RUN} AS SELECT CAST(%s AS DATE) AS as_of, "
                 "CAST(%s AS DATE) AS previous_as_of, "
                 "CAST(%s AS TIMESTAMPTZ) AS run_started_at, "
-                "CAST(%s AS TIMESTAMPTZ) AS previous_run_started_at",
-                [as_of, previous, now, state.run_started_at],
+                "CAST(%s AS TIMESTAMPTZ) AS previous_run_started_at, "
+                "CAST(%s AS BOOLEAN) AS previous_completed",
+                [
+                    as_of,
+                    previous,
+                    now,
+                    state.run_started_at,
+                    state.completed_run_started_at is not None
+                    and state.completed_run_started_at == state.run_started_at,
+                ],
             )
             return "incremental"
     _move_state(state, as_of, previous, now, slide)
@@ -604,7 +637,7 @@ def recent_peak_update(as_of: date) -> None:
     (`max_daily_sales_recent`, which only the count schedule's spike check reads). A step of
     its own so that it runs on the night's second connection (inventory/night_runner.py)."""
     state = facts_state()
-    slid = state.incremental and state.as_of == as_of
+    slid = state.incremental and state.as_of == as_of and previous_run_completed()
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS sw_recent")
         _recent_max(cursor, _window(as_of), state.previous_as_of if slid else None)

@@ -154,3 +154,35 @@ def test_a_failing_demand_write_leaves_facts_state_marks_and_planning_as_they_we
     proof = FullProof()
     recompute(NIGHT, full=True, proof=proof)
     assert proof.pairs_different == []
+
+
+def test_after_a_night_stopped_midway_the_next_night_redoes_every_pair(shop, monkeypatch):
+    """The demand write committed, then the night stopped (here: planning's write failed):
+    the pairs that night changed are not in the next night's slide, so planning, the alerts,
+    ageing and the 7-day peak redo every pair, and the figures equal a rebuild's."""
+    warehouse, _skus = shop
+    a = SKUFactory()  # stock since the first day, one sale on NIGHT: no row the next night
+    post(warehouse, a, START, MovementKind.RECEIPT, 50)
+    recompute(NIGHT - timedelta(days=1))
+    post(warehouse, a, NIGHT, MovementKind.SALE, -40)
+    before = PlanningFigures.objects.get(sku=a).avg_daily_demand
+
+    def stopped(day):
+        raise RuntimeError("the worker was stopped")
+
+    steps = [
+        s._replace(func=stopped) if s.name == "planning write" else s for s in hooks.nightly_steps
+    ]
+    monkeypatch.setattr(hooks, "nightly_steps", steps)
+    with pytest.raises(RuntimeError, match="stopped"):
+        recompute(NIGHT)
+    monkeypatch.undo()
+    assert FactsState.objects.get().as_of == NIGHT  # the demand write had committed
+    assert PlanningFigures.objects.get(sku=a).avg_daily_demand == before  # stale
+    recompute(NIGHT + timedelta(days=1))
+    after = facts_and_plans()
+    assert PlanningFigures.objects.get(sku=a).avg_daily_demand != before
+    proof = FullProof()
+    recompute(NIGHT + timedelta(days=1), full=True, proof=proof)
+    assert proof.pairs_different == []
+    assert facts_and_plans() == after
