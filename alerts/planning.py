@@ -63,10 +63,10 @@ def planning_recompute(as_of: date, *, count: bool = True, write: bool = True) -
     `computed_at` and `checked_at` of a row say when its figures last changed (the alerts step
     looks at those rows only). Returns the number of planning rows (None when not `count`).
     """
-    from inventory.window import DEMAND_ROWS, previous_run_completed, run_marks_present, run_state
+    from inventory.window import DEMAND_ROWS, run_marks_present, run_state
 
     run = run_state(as_of)
-    incremental = bool(run and run.previous_run_started_at) and previous_run_completed()
+    incremental = bool(run and run.previous_completed)
     now = timezone.now()
     fill, sql_params = _statement_parts(as_of, now)
     if run and run.deferred:  # the demand facts are not written yet: this run's are staged
@@ -120,14 +120,31 @@ def _spike_method() -> bool:
     return settings.STOCKWISE.get("SS_METHOD", "normal") == "spike"
 
 
-def _statement_parts(as_of: date, now) -> tuple[dict, dict]:
-    """The fragments and parameters of the planning statements (planning_sql)."""
+def _statement_parts(as_of: date, now, *, figures: bool = True) -> tuple[dict, dict]:
+    """The fragments and parameters of the planning statements (planning_sql); without
+    `figures`, only what writing staged rows needs (no service levels read, no z)."""
     params = settings.STOCKWISE
+    sql_params = {
+        "as_of": connection.ops.adapt_datefield_value(as_of),
+        "now": connection.ops.adapt_datetimefield_value(now),
+    }
+    fill = {
+        "columns": ", ".join(planning_sql.COLUMNS),
+        "n_columns": ", ".join(f"n.{c}" for c in planning_sql.COLUMNS),
+        "sets": ", ".join(f"{c} = n.{c}" for c in planning_sql.COLUMNS),
+        "changed": planning_sql.changed_sql(
+            "alerts_planningfigures",
+            "n",
+            planning_sql.INPUT_COLUMNS if _spike_method() else planning_sql.COLUMNS,
+        ),
+    }
+    if not figures:
+        return fill, sql_params
     default_level = Decimal(str(params["DEFAULT_SERVICE_LEVEL"]))
     levels = {_level_key(default_level): float(default_level)}
     for level in SKU.objects.exclude(service_level=None).values_list("service_level", flat=True):
         levels.setdefault(_level_key(level), float(level))
-    values, sql_params = [], {}
+    values = []
     for n, (key, level) in enumerate(sorted(levels.items())):
         values.append(f"(%(k{n})s, %(l{n})s, %(z{n})s)")
         sql_params.update({f"k{n}": key, f"l{n}": level, f"z{n}": formulas.z_for(level)})
@@ -138,28 +155,20 @@ def _statement_parts(as_of: date, now) -> tuple[dict, dict]:
             "default_level": default_level,
             "review": params["REVIEW_PERIOD_DAYS"],
             "overstock": params["OVERSTOCK_DAYS"],
-            "as_of": connection.ops.adapt_datefield_value(as_of),
-            "now": connection.ops.adapt_datetimefield_value(now),
         }
     )
-    fill = {
-        "levels": ", ".join(values),
-        "eps": planning_sql.EPS,
-        "fence": planning_sql.FENCE.get(connection.vendor, ""),
-        "select": planning_sql.SELECT,
-        "columns": ", ".join(planning_sql.COLUMNS),
-        "n_columns": ", ".join(f"n.{c}" for c in planning_sql.COLUMNS),
-        "updates": ", ".join(f"{c} = excluded.{c}" for c in planning_sql.COLUMNS),
-        "sets": ", ".join(f"{c} = n.{c}" for c in planning_sql.COLUMNS),
-        "changed": planning_sql.changed_sql(
-            "alerts_planningfigures",
-            "n",
-            planning_sql.INPUT_COLUMNS if _spike_method() else planning_sql.COLUMNS,
-        ),
-        "demand_join": "",
-        "d": "f.avg_daily_demand",
-        "sd": "f.demand_std",
-    }
+    fill.update(
+        {
+            "levels": ", ".join(values),
+            "eps": planning_sql.EPS,
+            "fence": planning_sql.FENCE.get(connection.vendor, ""),
+            "select": planning_sql.SELECT,
+            "updates": ", ".join(f"{c} = excluded.{c}" for c in planning_sql.COLUMNS),
+            "demand_join": "",
+            "d": "f.avg_daily_demand",
+            "sd": "f.demand_std",
+        }
+    )
     return fill, sql_params
 
 
@@ -167,7 +176,7 @@ def _write_staged(as_of: date) -> None:
     """Write the staged figures where they changed, insert the new pairs' rows, delete the
     rows of inactive SKUs; then the spike-aware method's figures when it is the setting."""
     now = timezone.now()
-    fill, sql_params = _statement_parts(as_of, now)
+    fill, sql_params = _statement_parts(as_of, now, figures=False)
     with connection.cursor() as cursor:
         # The new pairs first: their check reads the planning table before the UPDATE leaves
         # a dead version of a third of its rows there (the rows inserted then match unchanged).

@@ -161,10 +161,10 @@ def alerts_nightly(as_of: date) -> None:
 
     After an incremental planning step only the rows it wrote can have changed status.
     """
-    from inventory.window import previous_run_completed, run_state
+    from inventory.window import run_state
 
     run = run_state(as_of)
-    if run and run.previous_run_started_at and previous_run_completed():
+    if run and run.previous_completed:
         alerts_sync(trigger="nightly", changed_since=run.run_started_at)
     else:
         alerts_sync(trigger="nightly")

@@ -341,10 +341,11 @@ def ageing_facts_update(as_of: date) -> int:
     no statistics for them and would re-run the whole ageing per facts row.
     """
     from inventory.ageing_slide import ageing_slide
-    from inventory.window import previous_run_completed, state_is_current
+    from inventory.window import run_state
 
     # The demand step slid the window and the last run aged every pair: move the ages forward.
-    if state_is_current(as_of) and previous_run_completed():
+    run = run_state(as_of)
+    if run is not None and run.previous_completed:
         return ageing_slide(as_of)
     params_cfg = settings.STOCKWISE
     windows = _windows(Warehouse.objects.values_list("pk", "timezone"), as_of)

@@ -26,7 +26,13 @@ from inventory.daily import daily_stock_prove_and_repair
 from inventory.models import FactsState
 from inventory.night_runner import NIGHT_TUNING, run_steps
 from inventory.notices import recompute_proof_record
-from inventory.window import run_completed, stock_days_at
+from inventory.window import (
+    DEMAND_ROWS,
+    DEMAND_RUN,
+    TOUCHED_ROWS,
+    run_completed,
+    stock_days_at,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +65,9 @@ RUN_TABLES = (
     "sw_new_pairs",
     "sw_facts_before",
     "sw_slow_flipped",
-    "sw_demand",
-    "sw_demand_run",
-    "sw_touched_rows",
+    DEMAND_ROWS,
+    DEMAND_RUN,
+    TOUCHED_ROWS,
     "sw_plan_scope",
     "sw_plan_new",
 )

@@ -793,7 +793,7 @@ class FactsState(models.Model):
     previous_run_started_at = models.DateTimeField(null=True)
     incremental = models.BooleanField(default=False)
     # The start of the last run whose every step committed. The steps that work only on what
-    # changed in a run (planning, the alerts) redo everything after a run that stopped midway.
+    # changed in a run redo everything after a run that stopped midway (window.RunState).
     completed_run_started_at = models.DateTimeField(null=True)
 
     class Meta:

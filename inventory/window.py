@@ -32,6 +32,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import FactsState
@@ -200,6 +201,11 @@ class RunState:
     run_started_at: datetime
     previous_run_started_at: datetime | None
     deferred: bool  # the new state is in DEMAND_ROWS, written by the "demand write" step
+    # The previous run committed every step. The steps that work only on what a run changed
+    # (planning, the alerts, ageing, the 7-day peak) redo every pair otherwise: a run that
+    # stopped midway (a step failed, the worker was stopped) may have committed its demand
+    # write without their own work.
+    previous_completed: bool
 
 
 def run_state(as_of: date) -> RunState | None:
@@ -210,39 +216,30 @@ def run_state(as_of: date) -> RunState | None:
     if temp_table_exists(DEMAND_RUN):
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT as_of, run_started_at, previous_run_started_at FROM {DEMAND_RUN}"  # noqa: S608
+                "SELECT as_of, run_started_at, previous_run_started_at, previous_completed "  # noqa: S608
+                f"FROM {DEMAND_RUN}"
             )
-            day, started, previous_started = cursor.fetchone()
+            day, started, previous_started, previous_completed = cursor.fetchone()
         if day == as_of:
-            return RunState(started, previous_started, deferred=True)
+            return RunState(started, previous_started, True, previous_completed)
     state = FactsState.objects.filter(pk=1).first()
     if state and state.incremental and state.as_of == as_of:
-        return RunState(state.run_started_at, state.previous_run_started_at, deferred=False)
+        return RunState(
+            state.run_started_at,
+            state.previous_run_started_at,
+            False,
+            _completed(state, state.previous_run_started_at),
+        )
     return None
 
 
-def previous_run_completed() -> bool:
-    """Inside a run, after the demand step: whether the run before it committed every step.
-
-    The steps that work only on what a run changed (planning, the alerts, ageing, the 7-day
-    peak) redo every pair after a run that stopped midway (a step failed, the worker was
-    stopped): that run's demand write may have committed without their own work."""
-    if temp_table_exists(DEMAND_RUN):
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT previous_completed FROM {DEMAND_RUN}")  # noqa: S608
-            return bool(cursor.fetchone()[0])
-    state = FactsState.objects.filter(pk=1).first()
-    return bool(
-        state
-        and state.completed_run_started_at is not None
-        and state.completed_run_started_at == state.previous_run_started_at
-    )
+def _completed(state: FactsState, run_started_at: datetime | None) -> bool:
+    """Whether the run that started at `run_started_at` committed every step."""
+    return run_started_at is not None and state.completed_run_started_at == run_started_at
 
 
 def run_completed() -> None:
     """Record that the run which last moved the state committed every step."""
-    from django.db.models import F
-
     FactsState.objects.filter(pk=1).update(completed_run_started_at=F("run_started_at"))
 
 
@@ -286,8 +283,7 @@ def window_update(as_of: date, *, rebuild: bool = False, defer_write: bool = Fal
                     previous,
                     now,
                     state.run_started_at,
-                    state.completed_run_started_at is not None
-                    and state.completed_run_started_at == state.run_started_at,
+                    _completed(state, state.run_started_at),
                 ],
             )
             return "incremental"
@@ -637,7 +633,8 @@ def recent_peak_update(as_of: date) -> None:
     (`max_daily_sales_recent`, which only the count schedule's spike check reads). A step of
     its own so that it runs on the night's second connection (inventory/night_runner.py)."""
     state = facts_state()
-    slid = state.incremental and state.as_of == as_of and previous_run_completed()
+    run = run_state(as_of)
+    slid = run is not None and run.previous_completed
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS sw_recent")
         _recent_max(cursor, _window(as_of), state.previous_as_of if slid else None)

@@ -4,7 +4,6 @@ the side line (inventory/window.py). Committed transactions on PostgreSQL, as at
 
 import threading
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,8 +13,8 @@ from alerts.models import PlanningFigures
 from inventory import hooks, window
 from inventory.facts import FullProof, recompute
 from inventory.models import DailyStock, FactsState, MovementKind, SkuFacts
-from inventory.services import MovementLine, movements_post
 from tests.factories import SKUFactory, WarehouseFactory
+from tests.inventory import turnover_helpers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -43,17 +42,8 @@ def shop(settings):
 
 
 def post(warehouse, sku, day, kind, quantity):
-    movements_post(
-        lines=[
-            MovementLine(
-                warehouse=warehouse,
-                sku=sku,
-                kind=kind,
-                quantity=quantity,
-                occurred_at=datetime.combine(day, time(12), ZoneInfo("UTC")),
-                unit_cost=Decimal("2.0000"),
-            )
-        ]
+    turnover_helpers.post(
+        warehouse, sku, kind, quantity, datetime.combine(day, time(12), ZoneInfo("UTC")), "2.0000"
     )
 
 
