@@ -29,6 +29,7 @@ from inventory.notices import recompute_proof_record
 from inventory.window import (
     DEMAND_ROWS,
     DEMAND_RUN,
+    RECENT_ROWS,
     TOUCHED_ROWS,
     run_completed,
     stock_days_at,
@@ -70,6 +71,7 @@ RUN_TABLES = (
     TOUCHED_ROWS,
     "sw_plan_scope",
     "sw_plan_new",
+    RECENT_ROWS,
 )
 
 

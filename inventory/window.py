@@ -47,6 +47,8 @@ RECENT_DAYS = 7
 DEMAND_ROWS = "sw_demand"
 DEMAND_RUN = "sw_demand_run"
 TOUCHED_ROWS = "sw_touched_rows"
+# The 7-day peaks read before the demand step, written after the demand write (same connection).
+RECENT_ROWS = "sw_recent"
 # d̄ and σ_d (n − 1) of a state row aliased `t` (n, s1 = Σq, s2 = Σq²), the same expressions
 # wherever they are computed, so the doubles planning reads are the ones written.
 _D_SQL = "CASE WHEN t.n > 0 THEN CAST(t.s1 AS DOUBLE PRECISION) / t.n ELSE 0 END"
@@ -629,72 +631,96 @@ def _write(cursor, source: str, w: Window, now: datetime) -> None:
 
 
 def recent_peak_update(as_of: date) -> None:
-    """Nightly step after the demand step: each pair's highest daily sales of the last 7 days
-    (`max_daily_sales_recent`, which only the count schedule's spike check reads). A step of
-    its own so that it runs on the night's second connection (inventory/night_runner.py)."""
+    """Each pair's highest daily sales of the last 7 days (`max_daily_sales_recent`, which
+    only the count schedule's spike check reads), after the demand step slid the window to
+    `as_of`: `recent_peak_read` and `recent_peak_write` at once."""
     state = facts_state()
     run = run_state(as_of)
-    slid = run is not None and run.previous_completed
+    previous = state.previous_as_of if run is not None and run.previous_completed else None
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS sw_recent")
-        _recent_max(cursor, _window(as_of), state.previous_as_of if slid else None)
+        _recent_read(cursor, _window(as_of), previous)
+        _recent_write(cursor)
 
 
-def _recent_max(cursor, w: Window, previous: date | None) -> None:
-    """Highest daily sales of the last 7 days; only rows whose value changes are written.
+def recent_peak_read(as_of: date) -> None:
+    """Nightly step BEFORE the demand step: the 7-day peaks to write, into RECENT_ROWS.
 
-    After a slide only pairs with a rollup row in the last 7 days as of the previous run or as
-    of this one can change (a late posting into those days adds a row there too): one pass over
-    those days' rows, grouped per pair, compared with what the row holds."""
+    It reads only the rollup (and, on a rebuild, the facts rows' pairs), so on the night's
+    second connection it runs while the demand step keeps the first one busy (issue 9: the
+    second connection was idle for the whole demand step). It decides from the state as the
+    last run left it: when that run committed every step, its peaks were right as of its
+    day P, and only the pairs with a rollup row from P − 6 on can have another peak now
+    (a late posting into those days adds a row there too); otherwise every pair."""
+    state = FactsState.objects.filter(pk=1).first()
+    previous = None
+    if (
+        state is not None
+        and state.as_of is not None
+        and state.as_of <= as_of
+        and _completed(state, state.run_started_at)
+    ):
+        previous = state.as_of
+    with connection.cursor() as cursor:
+        _recent_read(cursor, _window(as_of), previous)
+
+
+def recent_peak_write(as_of: date) -> None:
+    """Nightly step after the demand write: write the peaks `recent_peak_read` left (on
+    this connection), only where they change."""
+    if temp_table_exists(RECENT_ROWS):
+        with connection.cursor() as cursor:
+            _recent_write(cursor)
+
+
+def _recent_read(cursor, w: Window, previous: date | None) -> None:
+    """The highest daily sales of the last 7 days of the pairs that may have another one.
+
+    After a run that left them right as of `previous`, only pairs with a rollup row in the
+    last 7 days as of `previous` or as of this day: one pass over those days' rows, grouped
+    per pair. Without one (a rebuild), every facts row's pair, 0 for those without a sale."""
+    cursor.execute(f"DROP TABLE IF EXISTS {RECENT_ROWS}")
     lo, hi = _day(w.end - RECENT_DAYS + 1), _day(w.end)
     if previous is None:
         cursor.execute(
-            """
-            CREATE TEMP TABLE sw_recent AS
-            SELECT d.warehouse_id, d.sku_id, MAX(d.sold) AS top
-            FROM inventory_dailystock d
-            WHERE d.day >= %s AND d.day <= %s
-            GROUP BY d.warehouse_id, d.sku_id
-            """,
+            f"""
+            CREATE TEMP TABLE {RECENT_ROWS} AS
+            SELECT f.warehouse_id, f.sku_id, COALESCE(r.top, 0) AS top
+            FROM inventory_skufacts f
+            LEFT JOIN (
+                SELECT d.warehouse_id, d.sku_id, MAX(d.sold) AS top
+                FROM inventory_dailystock d
+                WHERE d.day >= %s AND d.day <= %s
+                GROUP BY d.warehouse_id, d.sku_id
+            ) r ON r.warehouse_id = f.warehouse_id AND r.sku_id = f.sku_id
+            """,  # noqa: S608 - a fixed temp table name
             [lo, hi],
         )
-        cursor.execute("CREATE INDEX sw_recent_pair ON sw_recent (warehouse_id, sku_id)")
+        cursor.execute(f"CREATE INDEX {RECENT_ROWS}_pair ON {RECENT_ROWS} (warehouse_id, sku_id)")
         if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE sw_recent")
-        _recent_write(cursor)
-        cursor.execute(
-            """
-            UPDATE inventory_skufacts SET max_daily_sales_recent = 0
-            WHERE max_daily_sales_recent <> 0 AND NOT EXISTS (
-                SELECT 1 FROM sw_recent r WHERE r.warehouse_id = inventory_skufacts.warehouse_id
-                AND r.sku_id = inventory_skufacts.sku_id)
-            """
-        )
-        cursor.execute("DROP TABLE sw_recent")
+            cursor.execute(f"ANALYZE {RECENT_ROWS}")
         return
     p_lo = _day(min(day_number(previous), w.end) - RECENT_DAYS + 1)
     cursor.execute(
-        """
-        CREATE TEMP TABLE sw_recent AS
+        f"""
+        CREATE TEMP TABLE {RECENT_ROWS} AS
         SELECT d.warehouse_id, d.sku_id,
                MAX(CASE WHEN d.day >= %s THEN d.sold ELSE 0 END) AS top
         FROM inventory_dailystock d
         WHERE d.day >= %s AND d.day <= %s
         GROUP BY d.warehouse_id, d.sku_id
-        """,
+        """,  # noqa: S608 - a fixed temp table name
         [lo, p_lo, hi],
     )
-    _recent_write(cursor)
-    cursor.execute("DROP TABLE sw_recent")
 
 
 def _recent_write(cursor) -> None:
     cursor.execute(
-        """
+        f"""
         UPDATE inventory_skufacts SET max_daily_sales_recent = r.top
-        FROM sw_recent r
+        FROM {RECENT_ROWS} r
         WHERE r.warehouse_id = inventory_skufacts.warehouse_id
           AND r.sku_id = inventory_skufacts.sku_id
           AND inventory_skufacts.max_daily_sales_recent <> r.top
-        """
+        """  # noqa: S608 - a fixed temp table name
     )
+    cursor.execute(f"DROP TABLE {RECENT_ROWS}")

@@ -14,7 +14,7 @@ from inventory import hooks, window
 from inventory.facts import FullProof, recompute
 from inventory.models import DailyStock, FactsState, MovementKind, SkuFacts
 from tests.factories import SKUFactory, WarehouseFactory
-from tests.inventory import turnover_helpers
+from tests.inventory import test_demand, turnover_helpers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -176,3 +176,26 @@ def test_after_a_night_stopped_midway_the_next_night_redoes_every_pair(shop, mon
     recompute(NIGHT + timedelta(days=1), full=True, proof=proof)
     assert proof.pairs_different == []
     assert facts_and_plans() == after
+
+
+def test_the_7_day_peak_is_read_beside_the_demand_step_and_kept_night_after_night(
+    settings, monkeypatch
+):
+    """Committed, with the second connection: the peak read runs there during the demand step;
+    the hand-worked nights of tests/inventory/test_demand.py give the same peaks, a night
+    stopped before its peak write included."""
+    settings.STOCKWISE = {**settings.STOCKWISE, "DEMAND_WINDOW_DAYS": 10}
+    threads = {}
+    steps = [s._replace(func=_on_thread(s, threads)) for s in hooks.nightly_steps]
+    monkeypatch.setattr(hooks, "nightly_steps", steps)
+    test_demand.peaks_night_after_night()
+    assert threads["7-day peak read"] == threads["7-day peak"] != threads["demand"]
+    test_demand.peak_after_a_stopped_night(monkeypatch)
+
+
+def _on_thread(step, threads):
+    def func(day):
+        threads[step.name] = threading.current_thread().name.split("_")[0]
+        return step.func(day)
+
+    return func

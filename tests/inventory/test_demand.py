@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from inventory import hooks
 from inventory.demand import demand_facts, demand_facts_update
-from inventory.facts import facts_ensure_rows
-from inventory.models import MovementKind, SkuFacts
+from inventory.facts import facts_ensure_rows, recompute
+from inventory.models import FactsState, MovementKind, SkuFacts
 from inventory.services import MovementLine, movements_post
 from inventory.window import recent_peak_update
 from tests.factories import SKUFactory, WarehouseFactory
@@ -93,18 +94,68 @@ def test_nightly_slides_keep_the_highest_sale_of_the_last_7_days(window_10_days)
     then 4, then 0 from the night of the 10th: nights on which nothing else of the pair
     changes (its 10-day window drops and takes in days without a movement, in stock at both
     ends)."""
+    wh, sku = peaks_night_after_night(run)
+    assert facts(wh, sku).units_sold_window == 4  # the 1st left the 10-day window on the 11th
+
+
+def march(n: int) -> date:
+    return date(2026, 3, n)
+
+
+def sold_in_march(*sales):
+    """A SKU in stock since before every window (at both its edges), sold (day, units)."""
     wh = WarehouseFactory(code="MAIN", timezone=BKK)
     sku = SKUFactory()
-    d = lambda n: date(2026, 3, n)  # noqa: E731
-    received = at(date(2026, 2, 20), 8)  # before every window: in stock at both its edges
-    post(wh, sku, [(received, R, 50), (at(d(1), 12), S, -9), (at(d(3), 12), S, -4)])
+    rows = [(at(date(2026, 2, 20), 8), R, 50)]
+    post(wh, sku, rows + [(at(march(day), 12), S, -units) for day, units in sales])
+    return wh, sku
+
+
+def peaks_night_after_night(nightly=recompute):
+    """The case above, one night at a time, by `nightly` (the real nightly job by default: the
+    peak is read before the demand step and written after it, from the last run's day on)."""
+    wh, sku = sold_in_march((1, 9), (3, 4))
     expected = {5: 9, 6: 9, 7: 9, 8: 4, 9: 4, 10: 0, 11: 0}
     seen = {}
     for day in expected:
-        run(d(day))
+        nightly(march(day))
         seen[day] = facts(wh, sku).max_daily_sales_recent
     assert seen == expected
-    assert facts(wh, sku).units_sold_window == 4  # the 1st left the 10-day window on the 11th
+    return wh, sku
+
+
+def peak_after_a_stopped_night(monkeypatch):
+    """9 sold on the 1st, nothing after. The night of the 8th stops before its peak is written
+    (its demand write has committed, so the state is on the 8th): the stored 9 is right as of
+    the 7th, not the 8th, so the night of the 9th must not take the 8th as its starting point
+    (from there only days 2-9 would be read, none of them with a sale) but redo every pair."""
+    wh, sku = sold_in_march((1, 9))
+    for day in (5, 6, 7):
+        recompute(march(day))
+    assert facts(wh, sku).max_daily_sales_recent == 9
+
+    def stopped(day):
+        raise RuntimeError("the worker was stopped")
+
+    steps = [s._replace(func=stopped) if s.name == "7-day peak" else s for s in hooks.nightly_steps]
+    monkeypatch.setattr(hooks, "nightly_steps", steps)
+    with pytest.raises(RuntimeError, match="stopped"):
+        recompute(march(8))
+    monkeypatch.undo()
+    assert FactsState.objects.get().as_of == march(8)
+    assert facts(wh, sku).max_daily_sales_recent == 9  # as of the 7th
+    recompute(march(9))
+    assert facts(wh, sku).max_daily_sales_recent == 0
+
+
+def test_the_nightly_job_keeps_the_7_day_peak_night_after_night(window_10_days):
+    peaks_night_after_night()
+
+
+def test_after_a_night_stopped_before_its_peak_was_written_every_peak_is_redone(
+    window_10_days, monkeypatch
+):
+    peak_after_a_stopped_night(monkeypatch)
 
 
 def test_a_sku_that_sold_out_does_not_look_unpopular(window_10_days):
