@@ -10,7 +10,7 @@ from django.db import connection
 
 from inventory.hooks import NightlyStep
 from inventory.models import Warehouse
-from inventory.night_runner import run_steps, side_line_available
+from inventory.night_runner import CARRIER_PREFIX, run_steps, side_line_available
 
 WAIT_SECONDS = 10
 
@@ -136,6 +136,52 @@ def test_a_side_step_reads_the_run_tables_it_names_copied_with_their_rows_and_in
     assert copied["rows"] == original
     assert original[0] == 5000
     assert copied["indexes"] == ["sw_test_pairs_pair"]
+    assert carriers() == []  # the table that carried the rows is gone
+
+
+def carriers() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE starts_with(relname, %s) ORDER BY relname",
+            [CARRIER_PREFIX],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_hand_off_the_side_line_never_took_is_dropped_and_so_are_a_dead_nights():
+    """A side step that needs a failed one never restores its hand-off: the run drops the
+    table that carried it. A carrier whose night is gone (a killed worker; no session has its
+    process id) is swept when the next night starts; a live night's is left alone."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE UNLOGGED TABLE {CARRIER_PREFIX}2147483647_sw_dead (n int)")
+        cursor.execute(f"CREATE UNLOGGED TABLE {CARRIER_PREFIX}{backend_pid()}_sw_live (n int)")
+
+    def make(_day):
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS sw_test_pairs")
+            cursor.execute("CREATE TEMP TABLE sw_test_pairs AS SELECT 1 AS n")
+
+    def boom(_day):
+        raise RuntimeError("ageing broke")
+
+    try:
+        with pytest.raises(RuntimeError, match="ageing broke"):
+            run_steps(
+                [
+                    step(0, "make", make),
+                    step(10, "boom", boom, needs=("make",), side=True),
+                    step(20, "read", make, needs=("boom",), side=True, handoff=("sw_test_pairs",)),
+                ],
+                run,
+            )
+        assert carriers() == [f"{CARRIER_PREFIX}{backend_pid()}_sw_live"]
+    finally:
+        with connection.cursor() as cursor:
+            for name in carriers():
+                cursor.execute(f"DROP TABLE {name}")
+            cursor.execute("DROP TABLE IF EXISTS sw_test_pairs")
 
 
 @pytest.mark.postgres
