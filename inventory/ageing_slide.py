@@ -30,6 +30,10 @@ from inventory.models import FactsState
 # slow-mover flag this step flipped. Read by alerts' ad advice step; absent after a rebuild.
 SLOW_FLIPPED = "sw_slow_flipped"
 _BUCKET_STARTS = tuple(low for _key, low, _high in BUCKETS[1:])  # 31, 61, 91, 181
+_CROSSING_SELECT = (
+    "SELECT d.warehouse_id, d.sku_id, CAST(NULL AS DATE) FROM inventory_dailystock d "
+    "WHERE d.inflow > 0 AND d.day"
+)
 
 
 def ageing_slide(as_of: date) -> int:
@@ -49,8 +53,12 @@ def ageing_slide(as_of: date) -> int:
     # A layer changes bucket when its age passes 30, 60, 90 or 180 days: between the last
     # run's day P and D, the layers dated P+1-b … D-b for each bucket start b.
     params["first_day_ever"] = adapt(date(1, 1, 1))
-    crossing = " OR ".join(
-        f"d.day BETWEEN %(cross_from_{b})s AND %(cross_to_{b})s" for b in _BUCKET_STARTS
+    # One branch per bucket edge, each a range on the rollup's day index. (Joined by OR in one
+    # WHERE, PostgreSQL read the whole inbound index instead and filtered it: 600k entries for
+    # 5k rows, 85 ms on three processes, against 1-2 ms a range.)
+    crossing = " UNION ALL ".join(
+        f"{_CROSSING_SELECT} BETWEEN %(cross_from_{b})s AND %(cross_to_{b})s"
+        for b in _BUCKET_STARTS
     )
     previous = state.previous_as_of or as_of
     for b in _BUCKET_STARTS:
@@ -86,8 +94,7 @@ def ageing_slide(as_of: date) -> int:
                 FROM (
                     SELECT warehouse_id, sku_id, first_day FROM sw_moved
                     UNION ALL
-                    SELECT d.warehouse_id, d.sku_id, CAST(NULL AS DATE)
-                    FROM inventory_dailystock d WHERE d.inflow > 0 AND ({crossing})
+                    {crossing}
                 ) p
                 GROUP BY warehouse_id, sku_id
             ),
