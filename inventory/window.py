@@ -630,18 +630,6 @@ def _write(cursor, source: str, w: Window, now: datetime) -> None:
     )
 
 
-def recent_peak_update(as_of: date) -> None:
-    """Each pair's highest daily sales of the last 7 days (`max_daily_sales_recent`, which
-    only the count schedule's spike check reads), after the demand step slid the window to
-    `as_of`: `recent_peak_read` and `recent_peak_write` at once."""
-    state = facts_state()
-    run = run_state(as_of)
-    previous = state.previous_as_of if run is not None and run.previous_completed else None
-    with connection.cursor() as cursor:
-        _recent_read(cursor, _window(as_of), previous)
-        _recent_write(cursor)
-
-
 def recent_peak_read(as_of: date) -> None:
     """Nightly step BEFORE the demand step: the 7-day peaks to write, into RECENT_ROWS.
 

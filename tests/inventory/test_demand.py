@@ -13,7 +13,7 @@ from inventory.demand import demand_facts, demand_facts_update
 from inventory.facts import facts_ensure_rows, recompute
 from inventory.models import FactsState, MovementKind, SkuFacts
 from inventory.services import MovementLine, movements_post
-from inventory.window import recent_peak_update
+from inventory.window import recent_peak_read, recent_peak_write
 from tests.factories import SKUFactory, WarehouseFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,9 +41,11 @@ def post(warehouse, sku, rows):
 
 
 def run(as_of=AS_OF):
+    """The night's steps that make the demand facts, in the night's order."""
     facts_ensure_rows(as_of)
+    recent_peak_read(as_of)
     demand_facts_update(as_of)
-    recent_peak_update(as_of)
+    recent_peak_write(as_of)
 
 
 def facts(warehouse, sku) -> SkuFacts:
