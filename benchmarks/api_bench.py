@@ -27,7 +27,7 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-from benchmarks.common import Figure, Http, celery_worker, emit, gunicorn, plan_row
+from benchmarks.common import Figure, Http, celery_worker, cpu_use, emit, gunicorn, plan_row
 
 _broker = tempfile.mkdtemp(prefix="sw-bench-broker-")
 os.environ.setdefault("BENCH_BROKER_DIR", _broker)
@@ -157,9 +157,11 @@ def main() -> None:
             if not _wait(lambda: "ready." in worker_log_path.read_text(), 60):
                 raise SystemExit("the worker did not start within 60 s")
             run_clients(server.port, token, get, 5)  # warm-up
-            base_wall = run_clients(server.port, token, get, args.posts)
+            with cpu_use() as get_cpu:
+                base_wall = run_clients(server.port, token, get, args.posts)
             checks_before = _checks(worker_log_path)
-            wall = run_clients(server.port, token, post, args.posts)
+            with cpu_use() as post_cpu:
+                wall = run_clients(server.port, token, post, args.posts)
             last_post = time.perf_counter()
             caught_up = _wait(lambda: _checks_settled(worker_log_path), 600)
             catch_up_s = time.perf_counter() - last_post if caught_up else float("inf")
@@ -193,6 +195,17 @@ def main() -> None:
         f"{total:,} POSTs by {CLIENTS} clients in {wall:.2f} s = {rate:,.0f}/s; "
         f"baseline GET {base_rate:,.0f}/s; {len(errors)} errors; lost updates: {lost or 'none'}"
     )
+    # The clients run on the same two cores: how the CPU split says what the server alone
+    # would serve there (the worker's checks of these POSTs run partly after the phase).
+    cores = os.cpu_count() or 1
+    per_post_ms = 1000 * post_cpu.server_s / total
+    per_get_ms = 1000 * get_cpu.server_s / total
+    print(
+        f"CPU per request: POST {per_post_ms:.2f} ms server + "
+        f"{1000 * post_cpu.clients_s / total:.2f} ms clients, GET {per_get_ms:.2f} ms server + "
+        f"{1000 * get_cpu.clients_s / total:.2f} ms clients; the server alone on {cores} cores: "
+        f"≈ {cores * 1000 / per_post_ms:,.0f} POSTs/s, {cores * 1000 / per_get_ms:,.0f} GETs/s"
+    )
     print(
         f"the worker ran {checks:,} real-time check tasks for them and had caught up "
         f"{catch_up_s:.1f} s after the last POST"
@@ -219,6 +232,9 @@ def main() -> None:
                     "lost_updates": len(lost),
                     "check_tasks": checks,
                     "checks_caught_up_s": round(catch_up_s, 2),
+                    "server_cpu_ms_per_post": round(per_post_ms, 3),
+                    "client_cpu_ms_per_post": round(1000 * post_cpu.clients_s / total, 3),
+                    "server_cpu_ms_per_get": round(per_get_ms, 3),
                 },
             ),
             Figure(

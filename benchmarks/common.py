@@ -290,6 +290,41 @@ def _extra_warehouse_tables(cursor) -> list[str]:
 # --- a real server ------------------------------------------------------------------------
 
 
+@dataclass
+class CpuUse:
+    """CPU seconds spent while a block ran: by this process (the load generator's client
+    threads, when they run here) and by the whole machine (the server: web workers, the
+    database, the Celery worker; plus the clients)."""
+
+    clients_s: float = 0.0
+    machine_s: float = 0.0
+
+    @property
+    def server_s(self) -> float:
+        return max(0.0, self.machine_s - self.clients_s)
+
+
+def _machine_busy_s() -> float:
+    """Busy CPU seconds of every core since boot (/proc/stat: all but idle and iowait)."""
+    with open("/proc/stat") as stat:
+        ticks = [int(v) for v in stat.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def cpu_use():
+    """Measure CpuUse over the block (Linux; zeros elsewhere)."""
+    use = CpuUse()
+    if not Path("/proc/stat").exists():
+        yield use
+        return
+    own, busy = os.times(), _machine_busy_s()
+    yield use
+    after = os.times()
+    use.clients_s = (after.user - own.user) + (after.system - own.system)
+    use.machine_s = _machine_busy_s() - busy
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
