@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
+from inventory import night_runner
 from inventory.hooks import NightlyStep
 from inventory.models import Warehouse
 from inventory.night_runner import CARRIER_PREFIX, run_steps, side_line_available
@@ -89,8 +90,15 @@ def test_a_step_sees_what_the_side_steps_it_needs_committed():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_side_step_reads_the_run_tables_it_names_copied_with_their_rows_and_indexes():
+@pytest.mark.parametrize("through_server", [True, False], ids=["server", "client"])
+def test_a_side_step_reads_the_run_tables_it_names_copied_with_their_rows_and_indexes(
+    through_server, monkeypatch
+):
+    """Through an unlogged table on the server, or through the client when the database user
+    may not create tables."""
+    monkeypatch.setattr(night_runner, "may_create_tables", lambda: through_server)
     copied = {}
+    statements = []
 
     def make(_day):
         with connection.cursor() as cursor:
@@ -118,14 +126,19 @@ def test_a_side_step_reads_the_run_tables_it_names_copied_with_their_rows_and_in
             copied["indexes"] = [row[0] for row in cursor.fetchall()]
             copied["pid"] = backend_pid()
 
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
     try:
-        run_steps(
-            [
-                step(0, "make", make),
-                step(10, "read", read, needs=("make",), side=True, handoff=("sw_test_pairs",)),
-            ],
-            run,
-        )
+        with connection.execute_wrapper(record):
+            run_steps(
+                [
+                    step(0, "make", make),
+                    step(10, "read", read, needs=("make",), side=True, handoff=("sw_test_pairs",)),
+                ],
+                run,
+            )
         with connection.cursor() as cursor:
             cursor.execute("SELECT COUNT(*), SUM(sku_id), MAX(day) FROM sw_test_pairs")
             original = cursor.fetchone()
@@ -137,6 +150,8 @@ def test_a_side_step_reads_the_run_tables_it_names_copied_with_their_rows_and_in
     assert original[0] == 5000
     assert copied["indexes"] == ["sw_test_pairs_pair"]
     assert carriers() == []  # the table that carried the rows is gone
+    carried = any(sql.startswith("CREATE UNLOGGED TABLE") for sql in statements)
+    assert carried == through_server
 
 
 def carriers() -> list[str]:
