@@ -229,7 +229,8 @@ def sweep_carriers() -> None:
         cursor.execute(
             "SELECT c.relname FROM pg_class c "
             "WHERE c.relkind = 'r' AND c.relpersistence = 'u' "
-            "AND c.relnamespace = current_schema()::regnamespace "
+            # By name: a cast to regnamespace would fold an unquoted mixed-case schema name.
+            "AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) "
             "AND starts_with(c.relname, %s) AND NOT EXISTS ("
             "SELECT 1 FROM pg_stat_activity a "
             "WHERE starts_with(c.relname, %s || a.pid || '_'))",

@@ -313,3 +313,19 @@ def test_the_main_line_does_not_wait_for_what_only_side_steps_need():
         run,
     )
     assert order == ["main", "slow side", "side after it"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_dead_nights_carrier_is_swept_from_a_schema_named_in_mixed_case():
+    """The schema is matched by its name as it is, not folded to lower case as an identifier."""
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE SCHEMA "Stock_Wise"')
+        cursor.execute('SET LOCAL search_path TO "Stock_Wise", public')
+        cursor.execute(f"CREATE UNLOGGED TABLE {CARRIER_PREFIX}2147483647_sw_dead (n int)")
+        night_runner.sweep_carriers()
+        cursor.execute(
+            "SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'Stock_Wise'"
+        )
+        assert cursor.fetchone()[0] == 0
