@@ -150,7 +150,6 @@ class _TableDump:
         self.name = name
         self.carrier = None
         self.indexes = []
-        self.columns = []
         self.rows = b""
         with connection.cursor() as cursor:
             cursor.execute(

@@ -631,14 +631,16 @@ def _write(cursor, source: str, w: Window, now: datetime) -> None:
 
 
 def recent_peak_read(as_of: date) -> None:
-    """Nightly step BEFORE the demand step: the 7-day peaks to write, into RECENT_ROWS.
+    """Nightly step BEFORE the demand step: into RECENT_ROWS, the highest daily sales of the
+    last 7 days of the pairs that may have another one.
 
     It reads only the rollup (and, on a rebuild, the facts rows' pairs), so on the night's
     second connection it runs while the demand step keeps the first one busy (issue 9: the
     second connection was idle for the whole demand step). It decides from the state as the
     last run left it: when that run committed every step, its peaks were right as of its
     day P, and only the pairs with a rollup row from P − 6 on can have another peak now
-    (a late posting into those days adds a row there too); otherwise every pair."""
+    (a late posting into those days adds a row there too): one pass over those days' rows,
+    grouped per pair. Otherwise every facts row's pair, 0 for those without a sale."""
     state = FactsState.objects.filter(pk=1).first()
     previous = None
     if (
@@ -648,67 +650,58 @@ def recent_peak_read(as_of: date) -> None:
         and _completed(state, state.run_started_at)
     ):
         previous = state.as_of
+    w = _window(as_of)
+    lo, hi = _day(w.end - RECENT_DAYS + 1), _day(w.end)
     with connection.cursor() as cursor:
-        _recent_read(cursor, _window(as_of), previous)
+        cursor.execute(f"DROP TABLE IF EXISTS {RECENT_ROWS}")
+        if previous is None:
+            cursor.execute(
+                f"""
+                CREATE TEMP TABLE {RECENT_ROWS} AS
+                SELECT f.warehouse_id, f.sku_id, COALESCE(r.top, 0) AS top
+                FROM inventory_skufacts f
+                LEFT JOIN (
+                    SELECT d.warehouse_id, d.sku_id, MAX(d.sold) AS top
+                    FROM inventory_dailystock d
+                    WHERE d.day >= %s AND d.day <= %s
+                    GROUP BY d.warehouse_id, d.sku_id
+                ) r ON r.warehouse_id = f.warehouse_id AND r.sku_id = f.sku_id
+                """,  # noqa: S608 - a fixed temp table name
+                [lo, hi],
+            )
+            cursor.execute(
+                f"CREATE INDEX {RECENT_ROWS}_pair ON {RECENT_ROWS} (warehouse_id, sku_id)"
+            )
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {RECENT_ROWS}")
+            return
+        p_lo = _day(min(day_number(previous), w.end) - RECENT_DAYS + 1)
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE {RECENT_ROWS} AS
+            SELECT d.warehouse_id, d.sku_id,
+                   MAX(CASE WHEN d.day >= %s THEN d.sold ELSE 0 END) AS top
+            FROM inventory_dailystock d
+            WHERE d.day >= %s AND d.day <= %s
+            GROUP BY d.warehouse_id, d.sku_id
+            """,  # noqa: S608 - a fixed temp table name
+            [lo, p_lo, hi],
+        )
 
 
 def recent_peak_write(as_of: date) -> None:
     """Nightly step after the demand write: write the peaks `recent_peak_read` left (on
     this connection), only where they change."""
-    if temp_table_exists(RECENT_ROWS):
-        with connection.cursor() as cursor:
-            _recent_write(cursor)
-
-
-def _recent_read(cursor, w: Window, previous: date | None) -> None:
-    """The highest daily sales of the last 7 days of the pairs that may have another one.
-
-    After a run that left them right as of `previous`, only pairs with a rollup row in the
-    last 7 days as of `previous` or as of this day: one pass over those days' rows, grouped
-    per pair. Without one (a rebuild), every facts row's pair, 0 for those without a sale."""
-    cursor.execute(f"DROP TABLE IF EXISTS {RECENT_ROWS}")
-    lo, hi = _day(w.end - RECENT_DAYS + 1), _day(w.end)
-    if previous is None:
+    if not temp_table_exists(RECENT_ROWS):
+        return
+    with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            CREATE TEMP TABLE {RECENT_ROWS} AS
-            SELECT f.warehouse_id, f.sku_id, COALESCE(r.top, 0) AS top
-            FROM inventory_skufacts f
-            LEFT JOIN (
-                SELECT d.warehouse_id, d.sku_id, MAX(d.sold) AS top
-                FROM inventory_dailystock d
-                WHERE d.day >= %s AND d.day <= %s
-                GROUP BY d.warehouse_id, d.sku_id
-            ) r ON r.warehouse_id = f.warehouse_id AND r.sku_id = f.sku_id
-            """,  # noqa: S608 - a fixed temp table name
-            [lo, hi],
+            UPDATE inventory_skufacts SET max_daily_sales_recent = r.top
+            FROM {RECENT_ROWS} r
+            WHERE r.warehouse_id = inventory_skufacts.warehouse_id
+              AND r.sku_id = inventory_skufacts.sku_id
+              AND inventory_skufacts.max_daily_sales_recent <> r.top
+            """  # noqa: S608 - a fixed temp table name
         )
-        cursor.execute(f"CREATE INDEX {RECENT_ROWS}_pair ON {RECENT_ROWS} (warehouse_id, sku_id)")
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {RECENT_ROWS}")
-        return
-    p_lo = _day(min(day_number(previous), w.end) - RECENT_DAYS + 1)
-    cursor.execute(
-        f"""
-        CREATE TEMP TABLE {RECENT_ROWS} AS
-        SELECT d.warehouse_id, d.sku_id,
-               MAX(CASE WHEN d.day >= %s THEN d.sold ELSE 0 END) AS top
-        FROM inventory_dailystock d
-        WHERE d.day >= %s AND d.day <= %s
-        GROUP BY d.warehouse_id, d.sku_id
-        """,  # noqa: S608 - a fixed temp table name
-        [lo, p_lo, hi],
-    )
-
-
-def _recent_write(cursor) -> None:
-    cursor.execute(
-        f"""
-        UPDATE inventory_skufacts SET max_daily_sales_recent = r.top
-        FROM {RECENT_ROWS} r
-        WHERE r.warehouse_id = inventory_skufacts.warehouse_id
-          AND r.sku_id = inventory_skufacts.sku_id
-          AND inventory_skufacts.max_daily_sales_recent <> r.top
-        """  # noqa: S608 - a fixed temp table name
-    )
-    cursor.execute(f"DROP TABLE {RECENT_ROWS}")
+        cursor.execute(f"DROP TABLE {RECENT_ROWS}")
