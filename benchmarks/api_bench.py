@@ -151,16 +151,17 @@ def main() -> None:
     worker_log_path = Path(os.environ["BENCH_BROKER_DIR"]) / "worker.log"
     try:
         with (
-            celery_worker(env, worker_log_path, loglevel="INFO"),
+            celery_worker(env, worker_log_path, loglevel="INFO") as worker,
             gunicorn(env={"BENCH_BROKER_DIR": os.environ["BENCH_BROKER_DIR"]}) as server,
         ):
             if not _wait(lambda: "ready." in worker_log_path.read_text(), 60):
                 raise SystemExit("the worker did not start within 60 s")
             run_clients(server.port, token, get, 5)  # warm-up
-            with cpu_use() as get_cpu:
+            parts = {"web": server.process.pid, "worker": worker.pid}
+            with cpu_use(parts) as get_cpu:
                 base_wall = run_clients(server.port, token, get, args.posts)
             checks_before = _checks(worker_log_path)
-            with cpu_use() as post_cpu:
+            with cpu_use(parts) as post_cpu:
                 wall = run_clients(server.port, token, post, args.posts)
             last_post = time.perf_counter()
             caught_up = _wait(lambda: _checks_settled(worker_log_path), 600)
@@ -207,6 +208,9 @@ def main() -> None:
         f"{1000 * get_cpu.clients_s / total:.2f} ms clients; the server alone on {cores} cores: "
         f"≈ {cores * 1000 / per_post_ms:,.0f} POSTs/s, {cores * 1000 / per_get_ms:,.0f} GETs/s"
     )
+    for label, use in (("POST", post_cpu), ("GET", get_cpu)):
+        split = ", ".join(f"{k} {1000 * v / total:.2f}" for k, v in use.parts_s.items())
+        print(f"  a {label}'s server CPU by part (ms): {split}")
     print(
         f"the worker ran {checks:,} real-time check tasks for them and had caught up "
         f"{catch_up_s:.1f} s after the last POST"
@@ -236,6 +240,12 @@ def main() -> None:
                     "server_cpu_ms_per_post": round(per_post_ms, 3),
                     "client_cpu_ms_per_post": round(client_post_ms, 3),
                     "server_cpu_ms_per_get": round(per_get_ms, 3),
+                    "server_cpu_ms_per_post_by_part": {
+                        k: round(1000 * v / total, 3) for k, v in post_cpu.parts_s.items()
+                    },
+                    "server_cpu_ms_per_get_by_part": {
+                        k: round(1000 * v / total, 3) for k, v in get_cpu.parts_s.items()
+                    },
                 },
             ),
             Figure(

@@ -298,6 +298,10 @@ class CpuUse:
 
     clients_s: float = 0.0
     machine_s: float = 0.0
+    # The server's share by part, when `cpu_use` was given the parts' process trees: each
+    # name's processes, "database" (PostgreSQL's processes on this machine) and "other" (the
+    # rest: processes that ended within the block, the kernel's own work, everything else).
+    parts_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def server_s(self) -> float:
@@ -311,18 +315,69 @@ def _machine_busy_s() -> float:
     return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
+def _process_cpu() -> dict[int, tuple[int, str, float]]:
+    """Every live process: pid -> (parent pid, command line's start, CPU seconds so far)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    processes = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()[:40].decode(errors="replace")
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat[
+            stat.rfind(")") + 2 :
+        ].split()  # after the command name, which may hold spaces
+        processes[int(entry.name)] = (
+            int(fields[1]),
+            command,
+            (int(fields[11]) + int(fields[12])) / tick,
+        )
+    return processes
+
+
+def _part_of(pid: int, processes: dict, roots: dict[int, str]) -> str | None:
+    """The name of the root among `roots` that `pid` descends from (or is), if any."""
+    seen = 0
+    while pid in processes and seen < 64:
+        if pid in roots:
+            return roots[pid]
+        pid, seen = processes[pid][0], seen + 1
+    return None
+
+
 @contextlib.contextmanager
-def cpu_use():
-    """Measure CpuUse over the block (Linux; zeros elsewhere)."""
+def cpu_use(parts: dict[str, int] | None = None):
+    """Measure CpuUse over the block (Linux; zeros elsewhere). `parts` names process trees by
+    their root pid (e.g. {"web": gunicorn's master, "worker": Celery's}) to split the server's
+    CPU between them and the database (`CpuUse.parts_s`)."""
     use = CpuUse()
     if not Path("/proc/stat").exists():
         yield use
         return
+    before = _process_cpu() if parts else {}
     own, busy = os.times(), _machine_busy_s()
     yield use
     after = os.times()
     use.clients_s = (after.user - own.user) + (after.system - own.system)
     use.machine_s = _machine_busy_s() - busy
+    if parts:
+        use.parts_s = _split(before, _process_cpu(), parts, use.server_s)
+
+
+def _split(before: dict, after: dict, parts: dict[str, int], server_s: float) -> dict[str, float]:
+    roots = {pid: name for name, pid in parts.items()}
+    split = dict.fromkeys([*parts, "database"], 0.0)
+    for pid, (_parent, command, seconds) in after.items():
+        name = _part_of(pid, after, roots)
+        if name is None and command.startswith("postgres"):
+            name = "database"
+        if name is not None:
+            split[name] += seconds - (before[pid][2] if pid in before else 0.0)
+    split["other"] = max(0.0, server_s - sum(split.values()))
+    return split
 
 
 def free_port() -> int:
