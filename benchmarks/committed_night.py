@@ -14,7 +14,7 @@ dropped afterwards and the benchmarked database is never written.
 import contextlib
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import psycopg
@@ -31,6 +31,8 @@ class CommittedNight:
     scan_seconds: float
     steps: dict[str, float]
     wal_mib: float
+    # Each step as (name, on the second connection, started (s from the run's start), seconds).
+    timeline: list[tuple[str, bool, float, float]] = field(default_factory=list)
 
 
 def _admin_connection() -> psycopg.Connection:
@@ -93,9 +95,29 @@ def committed_night(as_of: date, *, side_line: bool, plain_scan) -> CommittedNig
         try:
             lsn = _wal_lsn()
             started = time.perf_counter()
-            steps = {t.name: t.seconds for t in recompute(as_of)}
+            timings = recompute(as_of)
             seconds = time.perf_counter() - started
             wal = _wal_mib_since(lsn)
         finally:
             settings.STOCKWISE = stockwise
-    return CommittedNight(side_line, seconds, statistics.median(scans), steps, wal)
+    steps = {t.name: t.seconds for t in timings}
+    timeline = [(t.name, t.side, t.started, t.seconds) for t in timings]
+    return CommittedNight(side_line, seconds, statistics.median(scans), steps, wal, timeline)
+
+
+def timeline_lines(night: CommittedNight) -> list[str]:
+    """The night's steps in the order they started, on which connection and when, and how
+    long each connection was busy: where the night waited, and what it waited for."""
+    lines = []
+    for name, side, started, seconds in sorted(night.timeline, key=lambda step: step[2]):
+        line = "side" if side else "main"
+        lines.append(f"{line} {name:<20} {started:6.3f} → {started + seconds:6.3f} s")
+    busy = {
+        line: sum(seconds for _n, side, _s, seconds in night.timeline if side == (line == "side"))
+        for line in ("main", "side")
+    }
+    lines.append(
+        f"busy: main connection {busy['main']:.3f} s, second connection {busy['side']:.3f} s "
+        f"of the night's {night.seconds:.3f} s"
+    )
+    return lines

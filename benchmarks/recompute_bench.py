@@ -43,7 +43,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Max  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from benchmarks.committed_night import committed_night  # noqa: E402
+from benchmarks.committed_night import committed_night, timeline_lines  # noqa: E402
 from inventory.facts import facts_state_reset, recompute  # noqa: E402
 from inventory.models import DailyStock, StockMovement  # noqa: E402
 
@@ -175,6 +175,8 @@ def measure(as_of: date, runs: int, committed_pairs: int) -> dict:
             result[f"{label}_runs"] = [
                 {"seconds": n.seconds, "scan_s": n.scan_seconds, "steps": n.steps} for n in nights
             ]
+            median_night = sorted(nights, key=lambda night: night.seconds)[len(nights) // 2]
+            result[f"{label}_timeline"] = timeline_lines(median_night)
             result[f"{label}_steps"] = {
                 name: statistics.median(night.steps[name] for night in nights)
                 for name in nights[0].steps
@@ -247,6 +249,10 @@ def main() -> None:
             f"copies ({own_scan:.3f} s; medians of {len(runs)}; per run {per_run} x); "
             f"WAL {r[f'{label}_wal_mib']:.0f} MiB"
         )
+        if label == "committed":
+            print("  the median night, step by step:")
+            for line in r[f"{label}_timeline"]:
+                print(f"    {line}")
     for label, title in (
         ("steady", "steady night, rolled back (one connection; earlier sessions' figure)"),
         ("rebuild", "rebuild night (no state, e.g. the first night after a seed)"),

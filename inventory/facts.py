@@ -24,7 +24,7 @@ from django.utils import timezone
 from inventory import hooks
 from inventory.daily import daily_stock_prove_and_repair
 from inventory.models import FactsState
-from inventory.night_runner import NIGHT_TUNING, run_steps
+from inventory.night_runner import NIGHT_TUNING, on_side_line, run_steps
 from inventory.notices import recompute_proof_record
 from inventory.window import (
     DEMAND_ROWS,
@@ -79,6 +79,11 @@ RUN_TABLES = (
 class StepTiming:
     name: str
     seconds: float
+    # When the step started, in seconds from the start of the run, and whether it ran on the
+    # night's second connection: with two connections steps overlap, so the run took less
+    # than the sum of its steps.
+    started: float = 0.0
+    side: bool = False
 
 
 @dataclass
@@ -146,19 +151,24 @@ def recompute(
     timings = []
     total = len(hooks.nightly_steps) + (1 if full else 0)
     counter = itertools.count(1)
+    run_started = time.perf_counter()
 
     def timed(name, func):
         number = next(counter)  # steps on the side line count from another thread
+        where = " (second connection)" if on_side_line() else ""
         if log:  # progress before a step that may take minutes on a large catalogue
-            log(f"[{number}/{total}] {name}…")
+            log(f"[{number}/{total}] {name}{where}…")
         started = time.perf_counter()
         with transaction.atomic():
             _tune_session()
             func(as_of)
-        timings.append(StepTiming(name, time.perf_counter() - started))
+        timing = StepTiming(
+            name, time.perf_counter() - started, started - run_started, on_side_line()
+        )
+        timings.append(timing)
         if log:
-            log(f"[{number}/{total}] {name}: {timings[-1].seconds:.2f} s")
-        logger.info("recompute %s step %s took %.2f s", as_of, name, timings[-1].seconds)
+            log(f"[{number}/{total}] {name}{where}: {timing.seconds:.2f} s")
+        logger.info("recompute %s step %s%s took %.2f s", as_of, name, where, timing.seconds)
 
     try:
         if full:

@@ -21,6 +21,7 @@ step runs in order on the caller's connection, as before.
 
 import logging
 import re
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
@@ -125,11 +126,23 @@ def _wait_for(needed: list[Future]) -> None:
         future.result()
 
 
+_this_thread = threading.local()
+
+
+def on_side_line() -> bool:
+    """Whether the calling code runs on the night's second connection (a side step)."""
+    return getattr(_this_thread, "side", False)
+
+
 def _run_on_side(run, step: NightlyStep, tables: list["_TableDump"], needed) -> None:
     _wait_for(needed)  # a side step that failed fails the ones that read it
     for table in tables:
         table.restore()
-    run(step)
+    _this_thread.side = True
+    try:
+        run(step)
+    finally:
+        _this_thread.side = False
 
 
 class _TableDump:

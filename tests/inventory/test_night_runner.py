@@ -329,3 +329,46 @@ def test_a_dead_nights_carrier_is_swept_from_a_schema_named_in_mixed_case():
             "WHERE n.nspname = 'Stock_Wise'"
         )
         assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_recompute_reports_the_time_the_night_took_and_where_each_step_ran(monkeypatch):
+    """On two connections steps overlap: the command says how long the night took, not the sum
+    of its steps, and each step's timing says where and when it ran."""
+    import io
+    import time
+
+    from django.core.management import call_command
+
+    from inventory import hooks
+    from inventory.facts import recompute
+
+    monkeypatch.setattr(
+        hooks,
+        "nightly_steps",
+        [
+            step(0, "slow side", lambda _d: time.sleep(0.4), side=True),
+            step(10, "slow main", lambda _d: time.sleep(0.4), needs=()),
+        ],
+    )
+    out = io.StringIO()
+    call_command("recompute", stdout=out)
+    text = out.getvalue()
+    assert "slow side (second connection): 0.4" in text, text
+    assert "slow main: 0.4" in text, text
+    reported = float(text.split("Recompute done in ")[1].split(" s")[0])
+    assert 0.4 <= reported < 0.7, text  # the steps add up to 0.8 s
+    assert "(1 of 2 steps on a second connection)" in text
+
+    timings = {t.name: t for t in recompute()}
+    side, main = timings["slow side"], timings["slow main"]
+    assert side.side and not main.side
+    assert side.started < main.started + main.seconds and main.started < side.started + side.seconds
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_no_step_is_reported_on_a_second_connection():
+    from inventory.facts import recompute
+
+    assert not any(t.side for t in recompute())

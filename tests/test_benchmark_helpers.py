@@ -1,6 +1,7 @@
-"""The benchmarks' CPU accounting (benchmarks/common.py `cpu_use`): the API benchmark splits the
-server's CPU between the web workers, the Celery worker and PostgreSQL from it, so it must put
-a process tree's work under that tree's name, not elsewhere."""
+"""Helpers the benchmarks explain their figures with: the CPU accounting (benchmarks/common.py
+`cpu_use`), from which the API benchmark splits the server's CPU between the web workers, the
+Celery worker and PostgreSQL, so it must put a process tree's work under that tree's name; and
+the committed night's timeline (benchmarks/committed_night.py)."""
 
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.committed_night import CommittedNight, timeline_lines
 from benchmarks.common import cpu_use
 
 # A parent that starts a child; each spins for 0.3 s of CPU, then both stay alive until the
@@ -52,3 +54,30 @@ def test_a_process_tree_work_is_counted_under_its_name(tmp_path):
     assert 0.5 <= use.parts_s["busy"] <= 1.5  # the parent's 0.3 s and its child's
     assert use.parts_s["idle"] < 0.05
     assert set(use.parts_s) == {"busy", "idle", "database", "other"}
+
+
+def test_a_night_timeline_lists_steps_as_they_started_and_each_connection_busy_time():
+    night = CommittedNight(
+        side_line=True,
+        seconds=1.0,
+        scan_seconds=0.5,
+        steps={},
+        wal_mib=0.0,
+        timeline=[
+            ("planning", False, 0.5, 0.4),
+            ("demand", False, 0.0, 0.5),
+            ("ageing", True, 0.6, 0.2),
+            ("peak read", True, 0.1, 0.1),
+        ],
+    )
+    lines = timeline_lines(night)
+    assert [line.split()[:2] for line in lines[:4]] == [
+        ["main", "demand"],
+        ["side", "peak"],
+        ["main", "planning"],
+        ["side", "ageing"],
+    ]
+    assert "0.500 →  0.900 s" in lines[2]
+    assert lines[4] == (
+        "busy: main connection 0.900 s, second connection 0.300 s of the night's 1.000 s"
+    )
