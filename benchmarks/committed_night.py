@@ -112,12 +112,10 @@ def timeline_lines(night: CommittedNight) -> list[str]:
     for name, side, started, seconds in sorted(night.timeline, key=lambda step: step[2]):
         line = "side" if side else "main"
         lines.append(f"{line} {name:<20} {started:6.3f} → {started + seconds:6.3f} s")
-    busy = {
-        line: sum(seconds for _n, side, _s, seconds in night.timeline if side == (line == "side"))
-        for line in ("main", "side")
-    }
+    side_busy = sum(seconds for _n, side, _s, seconds in night.timeline if side)
+    main_busy = sum(seconds for _n, _side, _s, seconds in night.timeline) - side_busy
     lines.append(
-        f"busy: main connection {busy['main']:.3f} s, second connection {busy['side']:.3f} s "
+        f"busy: main connection {main_busy:.3f} s, second connection {side_busy:.3f} s "
         f"of the night's {night.seconds:.3f} s"
     )
     return lines

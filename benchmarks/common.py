@@ -327,14 +327,10 @@ def _process_cpu() -> dict[int, tuple[int, str, float]]:
             command = (entry / "cmdline").read_bytes()[:40].decode(errors="replace")
         except OSError:  # ended meanwhile
             continue
-        fields = stat[
-            stat.rfind(")") + 2 :
-        ].split()  # after the command name, which may hold spaces
-        processes[int(entry.name)] = (
-            int(fields[1]),
-            command,
-            (int(fields[11]) + int(fields[12])) / tick,
-        )
+        # The fields after the command name, which may hold spaces: ppid, …, utime, stime.
+        fields = stat[stat.rfind(")") + 2 :].split()
+        cpu_s = (int(fields[11]) + int(fields[12])) / tick
+        processes[int(entry.name)] = (int(fields[1]), command, cpu_s)
     return processes
 
 

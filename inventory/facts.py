@@ -155,16 +155,15 @@ def recompute(
 
     def timed(name, func):
         number = next(counter)  # steps on the side line count from another thread
-        where = " (second connection)" if on_side_line() else ""
+        side = on_side_line()
+        where = " (second connection)" if side else ""
         if log:  # progress before a step that may take minutes on a large catalogue
             log(f"[{number}/{total}] {name}{where}…")
         started = time.perf_counter()
         with transaction.atomic():
             _tune_session()
             func(as_of)
-        timing = StepTiming(
-            name, time.perf_counter() - started, started - run_started, on_side_line()
-        )
+        timing = StepTiming(name, time.perf_counter() - started, started - run_started, side)
         timings.append(timing)
         if log:
             log(f"[{number}/{total}] {name}{where}: {timing.seconds:.2f} s")
